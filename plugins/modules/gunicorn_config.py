@@ -1,0 +1,329 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: flaskstack.deploy contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: gunicorn_config
+short_description: Write a validated gunicorn configuration file
+version_added: "0.1.0"
+description:
+  - Writes a gunicorn configuration file (Python source) from a dictionary of
+    gunicorn settings and server hooks.
+  - Every setting is checked against a catalogue of gunicorn's settings before
+    anything is written; unknown names (with a suggestion), wrong types,
+    out-of-range numbers, malformed bind addresses, removed worker classes and
+    contradictory combinations fail with a message that names the setting.
+  - The output is deterministic (sorted, stable formatting), so a second run
+    with the same arguments changes nothing.
+  - Writes through a temporary file and an atomic move; an existing file is
+    never touched when validation fails.
+author:
+  - flaskstack.deploy contributors
+options:
+  path:
+    description: Path of the configuration file to manage.
+    type: path
+    required: true
+    aliases: [dest]
+  settings:
+    description:
+      - Gunicorn setting names mapped to their values, for example
+        C(workers), C(bind), C(worker_class), C(timeout).
+      - C(workers) also accepts C(auto), which means 2 x CPU cores + 1 of the
+        target host.
+      - C(raw_env) accepts a list of C(KEY=value) strings or a dictionary.
+    type: dict
+    default: {}
+  hooks:
+    description:
+      - Server hook names (for example C(post_fork), C(when_ready)) mapped to
+        the Python body of that hook. The module writes the C(def) line with
+        the arguments gunicorn passes.
+    type: dict
+    default: {}
+  state:
+    description: Whether the file should exist.
+    type: str
+    choices: [present, absent]
+    default: present
+  backup:
+    description: Keep a timestamped copy of the previous file when it changes.
+    type: bool
+    default: false
+  validate:
+    description:
+      - Load the new file with gunicorn's own configuration loader before it
+        replaces the old one. Needs O(gunicorn).
+    type: bool
+    default: false
+  gunicorn:
+    description:
+      - A virtualenv directory, or the path of a gunicorn executable, on the
+        target. Used by O(validate), and to check that the packages the
+        worker class needs (for example C(gevent)) are importable there.
+    type: path
+  process_manager:
+    description:
+      - What supervises gunicorn. Under C(systemd) or C(supervisor),
+        C(daemon=true) is refused because the process manager would lose
+        the process it started.
+    type: str
+    choices: [none, systemd, supervisor]
+    default: none
+  secret_env_keys:
+    description:
+      - Keys of C(raw_env) whose values are secret. Their values are written
+        to the file but masked in the module's output and diff.
+    type: list
+    elements: str
+    default: []
+  hide_env:
+    description: Treat every C(raw_env) value as secret.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - ansible.builtin.files
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+notes:
+  - The catalogue covers gunicorn 23.0 to 27.x. Gunicorn itself ignores names it
+    does not know, which is why a typo here is an error.
+seealso:
+  - name: Gunicorn settings
+    description: Gunicorn's reference of every setting.
+    link: https://docs.gunicorn.org/en/stable/settings.html
+"""
+
+EXAMPLES = r"""
+- name: Gunicorn config for the shop app is rendered
+  flaskstack.deploy.gunicorn_config:
+    path: /etc/flaskstack/shop/gunicorn.conf.py
+    owner: root
+    group: shop
+    mode: "0640"
+    process_manager: systemd
+    gunicorn: /srv/flaskstack/shop/venv
+    validate: true
+    settings:
+      bind: unix:/run/flaskstack-shop/gunicorn.sock
+      workers: auto
+      worker_class: gthread
+      threads: 4
+      accesslog: "-"
+      raw_env:
+        DATABASE_URL: postgresql://shop:{{ shop_db_password }}@db/shop
+    secret_env_keys: [DATABASE_URL]
+    hooks:
+      post_fork: |
+        server.log.info("worker %s forked", worker.pid)
+
+- name: Old gunicorn config is gone
+  flaskstack.deploy.gunicorn_config:
+    path: /etc/flaskstack/legacy/gunicorn.conf.py
+    state: absent
+"""
+
+RETURN = r"""
+path:
+  description: The managed file.
+  returned: always
+  type: str
+  sample: /etc/flaskstack/shop/gunicorn.conf.py
+settings:
+  description: The settings as written, with C(workers=auto) resolved and secrets masked.
+  returned: when state is present
+  type: dict
+  sample: {"bind": ["unix:/run/flaskstack-shop/gunicorn.sock"], "workers": 5}
+backup_file:
+  description: The backup made of the previous file.
+  returned: when backup is true and the file changed
+  type: str
+  sample: /etc/flaskstack/shop/gunicorn.conf.py.12345.2026-11-21@10:00:00~
+"""
+
+import os
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_bytes, to_native
+
+from ansible_collections.flaskstack.deploy.plugins.module_utils.gunicorn_settings import (
+    SettingsError,
+    mask_env,
+    render,
+    required_packages,
+    secret_values,
+    validate,
+)
+
+# Runs inside the target's virtualenv: loads the candidate file with gunicorn's
+# own loader, so every value passes gunicorn's validators too.
+CHECK_SCRIPT = """
+import sys
+from gunicorn.app.base import Application
+
+class Check(Application):
+    def init(self, parser, opts, args):
+        return None
+    def load_config(self):
+        self.load_default_config()
+    def load(self):
+        return None
+
+Check().load_config_from_file(sys.argv[1])
+"""
+
+
+def cpu_count():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def gunicorn_python(module, location):
+    """The Python interpreter that runs the given gunicorn (venv or executable)."""
+    if os.path.isdir(location):
+        python = os.path.join(location, "bin", "python")
+    elif os.path.isfile(location):
+        python = os.path.join(os.path.dirname(location), "python")
+        if not os.path.exists(python):
+            with open(location, "rb") as handle:
+                first = handle.readline().decode("utf-8", "replace").strip()
+            python = first[2:].strip().split()[0] if first.startswith("#!") else ""
+    else:
+        module.fail_json(msg="gunicorn: %s does not exist on the target" % location)
+    if not python or not os.path.exists(python):
+        module.fail_json(msg="gunicorn: found no Python interpreter for %s" % location)
+    return python
+
+
+def check_worker_packages(module, python, worker_class):
+    for package in required_packages(worker_class):
+        rc, _out, _err = module.run_command([python, "-c", "import %s" % package])
+        if rc != 0:
+            module.fail_json(msg="worker_class: %r needs the Python package %s, which is not importable "
+                                 "by %s; install it in gunicorn's environment" % (worker_class, package, python))
+
+
+def read_bytes(path):
+    if not os.path.exists(path):
+        return None
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def run_absent(module, path):
+    result = dict(changed=False, path=path)
+    before = read_bytes(path)
+    if before is None:
+        module.exit_json(**result)
+    result["changed"] = True
+    if module._diff:
+        result["diff"] = dict(before_header=path, after_header=path, before=to_native(before), after="")
+    if not module.check_mode:
+        if module.params["backup"]:
+            result["backup_file"] = module.backup_local(path)
+        os.remove(path)
+    module.exit_json(**result)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            path=dict(type="path", required=True, aliases=["dest"]),
+            settings=dict(type="dict", default={}),
+            hooks=dict(type="dict", default={}),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+            backup=dict(type="bool", default=False),
+            validate=dict(type="bool", default=False),
+            gunicorn=dict(type="path"),
+            process_manager=dict(type="str", choices=["none", "systemd", "supervisor"], default="none"),
+            secret_env_keys=dict(type="list", elements="str", default=[], no_log=False),
+            hide_env=dict(type="bool", default=False),
+        ),
+        add_file_common_args=True,
+        supports_check_mode=True,
+        required_if=[("validate", True, ("gunicorn",))],
+    )
+    params = module.params
+    path = params["path"]
+
+    if params["state"] == "absent":
+        run_absent(module, path)
+
+    try:
+        settings = validate(params["settings"], params["hooks"], params["process_manager"], cpu_count())
+    except SettingsError as exc:
+        module.fail_json(msg="invalid gunicorn settings: %s" % exc, errors=exc.errors)
+
+    secrets = secret_values(settings, params["secret_env_keys"], params["hide_env"])
+    module.no_log_values.update(secrets)
+    shown = mask_env(settings, params["secret_env_keys"], params["hide_env"])
+
+    python = None
+    if params["gunicorn"]:
+        python = gunicorn_python(module, params["gunicorn"])
+        check_worker_packages(module, python, settings.get("worker_class", "sync"))
+
+    directory = os.path.dirname(path) or "."
+    if not os.path.isdir(directory):
+        module.fail_json(msg="path: the directory %s does not exist" % directory)
+
+    content = to_bytes(render(settings, params["hooks"]))
+    before = read_bytes(path)
+    changed = before != content
+    result = dict(changed=changed, path=path, settings=shown)
+
+    if changed and module._diff:
+        result["diff"] = dict(
+            before_header=path,
+            after_header=path,
+            before=_masked_text(before, secrets),
+            after=_masked_text(content, secrets),
+        )
+
+    if changed and not module.check_mode:
+        fd, tmp = tempfile.mkstemp(prefix=".gunicorn_config.", dir=directory)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(content)
+            if params["validate"]:
+                rc, out, err = module.run_command([python, "-c", CHECK_SCRIPT, tmp])
+                if rc != 0:
+                    module.fail_json(msg="gunicorn refused the new config, %s is unchanged: %s"
+                                         % (path, (err or out).strip().splitlines()[-1:] or ""),
+                                     stderr=err, stdout=out)
+            if params["backup"] and before is not None:
+                result["backup_file"] = module.backup_local(path)
+            module.atomic_move(tmp, path, unsafe_writes=params["unsafe_writes"])
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+
+    if os.path.exists(path) or not module.check_mode:
+        file_args = module.load_file_common_arguments(params, path=path)
+        result["changed"] = module.set_fs_attributes_if_different(file_args, result["changed"], diff=None)
+    module.exit_json(**result)
+
+
+def _masked_text(content, secrets):
+    if content is None:
+        return ""
+    text = to_native(content)
+    for secret in secrets:
+        text = text.replace(secret, "********")
+    return text
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+"""The flaskstack.deploy demo app: small, but it shows what the stack does."""
+
+import socket
+from importlib.metadata import version
+
+from flask import Flask, jsonify, request
+
+app = Flask(__name__)
+
+
+@app.get("/")
+def index():
+    return "Hello World!\n"
+
+
+@app.get("/hello")
+def hello():
+    return "Hello from %s\n" % socket.gethostname()
+
+
+@app.get("/demo")
+def demo():
+    # What the app sees of the request once nginx and gunicorn are in front
+    # of it: proves the path a response took.
+    return jsonify(
+        framework="Flask %s" % version("flask"),
+        server_software=request.environ.get("SERVER_SOFTWARE", ""),
+        hostname=socket.gethostname(),
+        host=request.host,
+        scheme=request.scheme,
+        remote_addr=request.remote_addr,
+        x_forwarded_for=request.headers.get("X-Forwarded-For", ""),
+        x_forwarded_host=request.headers.get("X-Forwarded-Host", ""),
+        x_forwarded_proto=request.headers.get("X-Forwarded-Proto", ""),
+    )
+
+
+@app.get("/healthz")
+def healthz():
+    return "ok\n"

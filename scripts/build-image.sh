@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Build a systemd-ready Debian base image from the distribution archive, for
+# machines that cannot pull from a container registry.
+#
+#   scripts/build-image.sh SUITE TAG
+#
+# Environment:
+#   FLASKSTACK_MIRROR     Debian mirror URL; default: the first one in this
+#                         machine's apt configuration.
+#   FLASKSTACK_CA_BUNDLE  PEM bundle added to the image's trust store (for
+#                         TLS-inspecting proxies); default: this machine's
+#                         system bundle. Set it empty to add nothing.
+set -euo pipefail
+
+suite="${1:?usage: build-image.sh SUITE TAG}"
+tag="${2:?usage: build-image.sh SUITE TAG}"
+
+if docker image inspect "$tag" >/dev/null 2>&1; then
+    echo "image: $tag is cached"
+    exit 0
+fi
+
+mirror_from_apt() {
+    local uri=""
+    if compgen -G "/etc/apt/sources.list.d/*.sources" >/dev/null; then
+        uri=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/*.sources)
+    fi
+    if [ -z "$uri" ] && [ -f /etc/apt/sources.list ]; then
+        uri=$(awk '$1 == "deb" {for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) {print $i; exit}}' /etc/apt/sources.list)
+    fi
+    # A security mirror cannot bootstrap a system: use its archive sibling.
+    echo "${uri%-security}"
+}
+
+mirror="${FLASKSTACK_MIRROR:-$(mirror_from_apt)}"
+if [ -z "$mirror" ]; then
+    echo "image: no Debian mirror found in apt configuration; set FLASKSTACK_MIRROR" >&2
+    exit 1
+fi
+ca_bundle="${FLASKSTACK_CA_BUNDLE-/etc/ssl/certs/ca-certificates.crt}"
+
+if ! command -v debootstrap >/dev/null 2>&1; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+fi
+
+rootfs=$(mktemp -d)
+trap 'rm -rf "$rootfs"' EXIT
+
+# What Ansible and the tests need on a "bare server": python3 for modules,
+# systemd as PID 1, curl/ps/ss for checks a user would run by hand.
+packages=systemd,systemd-sysv,dbus,python3,ca-certificates,curl,procps,iproute2
+
+echo "image: debootstrap $suite into $tag (takes about a minute)"
+debootstrap --variant=minbase --include="$packages" "$suite" "$rootfs" "$mirror" >/dev/null
+
+if [ -n "$ca_bundle" ] && [ -f "$ca_bundle" ]; then
+    install -m 0644 "$ca_bundle" "$rootfs/usr/local/share/ca-certificates/build-host-bundle.crt"
+    chroot "$rootfs" update-ca-certificates >/dev/null 2>&1
+fi
+
+# An empty machine-id lets systemd make a fresh one in every container.
+: >"$rootfs/etc/machine-id"
+rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/archives/*.deb
+
+tar -C "$rootfs" -c . | docker import \
+    --change 'CMD ["/lib/systemd/systemd"]' \
+    - "$tag" >/dev/null
+echo "image: built $tag"
