@@ -7,13 +7,11 @@ IMAGE ?= flaskstack/debian:12
 SUITE ?= bookworm
 
 export PATH := $(abspath $(BIN)):$(PATH)
-export ANSIBLE_CONFIG := $(abspath ansible.cfg)
 
-.PHONY: demo demo-clean test unit molecule engine image venv
+.PHONY: demo demo-clean test unit engine image venv
 
 $(BIN)/.installed: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
@@ -31,11 +29,11 @@ demo: venv image
 demo-clean:
 	docker rm -f flaskstack-demo
 
+# Unit tests only: no containers.
 unit: venv
-	bash scripts/unit.sh
+	$(BIN)/pytest tests/unit -p no:cacheprovider -q
 
-molecule: venv image
-	bash scripts/molecule.sh
-
+# Everything: unit tests, then every molecule scenario (each one create,
+# converge, idempotence, testinfra verify, destroy) in one pytest session.
 test: venv image
-	bash scripts/test.sh
+	$(BIN)/pytest tests -p no:cacheprovider -v -rfEs

@@ -15,7 +15,9 @@ set -euo pipefail
 suite="${1:?usage: build-image.sh SUITE TAG}"
 tag="${2:?usage: build-image.sh SUITE TAG}"
 
-if docker image inspect "$tag" >/dev/null 2>&1; then
+# A cached image is reused only when it was built by this very recipe.
+recipe=$(sha256sum "$0" | cut -c1-12)
+if [ "$(docker image inspect -f '{{ index .Config.Labels "flaskstack.recipe" }}' "$tag" 2>/dev/null)" = "$recipe" ]; then
     echo "image: $tag is cached"
     exit 0
 fi
@@ -47,9 +49,9 @@ fi
 rootfs=$(mktemp -d)
 trap 'rm -rf "$rootfs"' EXIT
 
-# What Ansible and the tests need on a "bare server": python3 for modules,
-# systemd as PID 1, curl/ps/ss for checks a user would run by hand.
-packages=systemd,systemd-sysv,dbus,python3,ca-certificates,curl,procps,iproute2
+# What a bare server has: python3 for Ansible's modules, systemd as PID 1,
+# sudo for become, and curl/ps/ss for the checks a user would run by hand.
+packages=systemd,systemd-sysv,dbus,python3,sudo,ca-certificates,curl,procps,iproute2
 
 echo "image: debootstrap $suite into $tag (takes about a minute)"
 debootstrap --variant=minbase --include="$packages" "$suite" "$rootfs" "$mirror" >/dev/null
@@ -65,5 +67,6 @@ rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/archives/*.deb
 
 tar -C "$rootfs" -c . | docker import \
     --change 'CMD ["/lib/systemd/systemd"]' \
+    --change "LABEL flaskstack.recipe=$recipe" \
     - "$tag" >/dev/null
 echo "image: built $tag"

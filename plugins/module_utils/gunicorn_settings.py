@@ -15,7 +15,6 @@ __metaclass__ = type
 
 import ast
 import difflib
-import keyword
 import re
 
 # Gunicorn refuses request lines longer than this (gunicorn.http.message).
@@ -118,20 +117,20 @@ SETTINGS = {
     "initgroups": _s(MECHANICS, "bool"),
     "tmp_upload_dir": _s(MECHANICS, "abspath"),
     "secure_scheme_headers": _s(MECHANICS, "dict"),
-    "forwarded_allow_ips": _s(MECHANICS, "str_list"),
+    "forwarded_allow_ips": _s(MECHANICS, "csv"),
     "pythonpath": _s(MECHANICS, "str"),
     "paste": _s(MECHANICS, "str"),
     "proxy_protocol": _s(MECHANICS, "proxy_protocol"),
-    "proxy_allow_ips": _s(MECHANICS, "str_list"),
+    "proxy_allow_ips": _s(MECHANICS, "csv"),
     "protocol": _s(MECHANICS, "choice", choices=("http", "uwsgi"), since="27.0"),
-    "uwsgi_allow_ips": _s(MECHANICS, "str_list", since="27.0"),
+    "uwsgi_allow_ips": _s(MECHANICS, "csv", since="27.0"),
     "raw_paste_global_conf": _s(MECHANICS, "str_list"),
     "permit_obsolete_folding": _s(MECHANICS, "bool"),
     "strip_header_spaces": _s(MECHANICS, "bool"),
     "permit_unconventional_http_method": _s(MECHANICS, "bool"),
     "permit_unconventional_http_version": _s(MECHANICS, "bool"),
     "casefold_http_method": _s(MECHANICS, "bool"),
-    "forwarder_headers": _s(MECHANICS, "str_list"),
+    "forwarder_headers": _s(MECHANICS, "csv"),
     "header_map": _s(MECHANICS, "choice", choices=("drop", "refuse", "dangerous")),
     "root_path": _s(MECHANICS, "str", since="27.0"),
     # Logging
@@ -167,7 +166,7 @@ SETTINGS = {
     "do_handshake_on_connect": _s(SSL, "bool"),
     "ciphers": _s(SSL, "str"),
     # HTTP/2
-    "http_protocols": _s(HTTP2, "str_list", choices=("h1", "h2"), since="27.0"),
+    "http_protocols": _s(HTTP2, "csv", choices=("h1", "h2"), since="27.0"),
     "http2_cleartext": _s(HTTP2, "choice", choices=("off", "prior_knowledge", "upgrade", "all"), since="27.0"),
     "http2_max_concurrent_streams": _s(HTTP2, "int", minimum=1, since="27.0"),
     "http2_initial_window_size": _s(HTTP2, "int", minimum=1, maximum=2 ** 31 - 1, since="27.0"),
@@ -436,13 +435,14 @@ def normalize_value(name, value, cpu_count=1):
         if not text.startswith("/"):
             raise ValueError("%s: expected an absolute path, got %r" % (name, text))
         return text
-    if kind == "str_list":
+    if kind in ("str_list", "csv"):
         items = _as_str_list(name, value)
         if setting.choices:
             for item in items:
                 if item not in setting.choices:
                     raise ValueError("%s: %r is not one of %s" % (name, item, ", ".join(setting.choices)))
-        return items
+        # gunicorn reads these as one comma-separated string and refuses a list.
+        return ",".join(items) if kind == "csv" else items
     if kind == "choice":
         text = _as_str(name, value)
         if text not in setting.choices:
@@ -521,8 +521,8 @@ def validate(settings, hooks=None, process_manager="none", cpu_count=1):
         raise SettingsError(["settings: expected a dict of gunicorn setting names to values, got %s" % _kind_name(settings)])
     for name in sorted(settings, key=str):
         value = settings[name]
-        if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
-            errors.append("%r is not a gunicorn setting name" % (name,))
+        if not isinstance(name, str):
+            errors.append("%r: a setting name must be a string" % (name,))
             continue
         if name in COMMAND_LINE_ONLY:
             errors.append("%s: only works on gunicorn's command line, not inside a config file" % name)

@@ -1,0 +1,99 @@
+"""Helpers for the site checks: what a user would do with curl, ps and ss."""
+
+import json
+import os
+import re
+import subprocess
+import time
+
+import pytest
+
+APP = "demo"
+SERVICE = "flaskstack-demo"
+SITE = "http://localhost:81"
+
+
+class Site:
+    """The converged host, seen from inside it as a user with a shell would."""
+
+    def __init__(self, host):
+        self.host = host
+
+    def curl(self, path, *args):
+        cmd = self.host.run("curl -sS --max-time 10 %s %s%s", " ".join(args), SITE, path)
+        assert cmd.rc == 0, "curl %s failed: %s" % (path, cmd.stderr)
+        return cmd.stdout
+
+    def get(self, path, headers=None):
+        """GET path through nginx; returns (status, body)."""
+        argv = ["curl", "-sS", "--max-time", "10", "-o", "/dev/stdout", "-w", "\n%{http_code}"]
+        for name, value in (headers or {}).items():
+            argv += ["-H", "%s: %s" % (name, value)]
+        argv.append(SITE + path)
+        cmd = self.host.run(" ".join("'%s'" % part.replace("'", "'\\''") for part in argv))
+        assert cmd.rc == 0, "curl %s failed: %s" % (path, cmd.stderr)
+        body, _sep, status = cmd.stdout.rpartition("\n")
+        return int(status), body
+
+    def demo(self, headers=None):
+        status, body = self.get("/demo", headers)
+        assert status == 200, body
+        return json.loads(body)
+
+    def processes(self):
+        """[(pid, ppid, user, args)] of every process."""
+        out = self.host.check_output("ps -eo pid=,ppid=,user=,args=")
+        rows = []
+        for line in out.splitlines():
+            pid, ppid, user, args = line.split(None, 3)
+            rows.append((int(pid), int(ppid), user, args))
+        return rows
+
+    def gunicorn_processes(self):
+        return [row for row in self.processes() if "bin/gunicorn" in row[3]]
+
+    def gunicorn_masters(self):
+        pids = {row[0] for row in self.gunicorn_processes()}
+        return [row for row in self.gunicorn_processes() if row[1] not in pids]
+
+    def wait_for(self, predicate, timeout=30, what="condition"):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate():
+                return
+            time.sleep(1)
+        raise AssertionError("timed out after %d s waiting for %s" % (timeout, what))
+
+
+@pytest.fixture()
+def site(host):
+    return Site(host)
+
+
+@pytest.fixture()
+def process_manager(host):
+    return host.ansible.get_variables().get("flaskstack_process_manager", "systemd")
+
+
+def run_playbook(*extra):
+    """Run the scenario's converge playbook from the controller, as molecule does."""
+    scenario = os.environ["MOLECULE_SCENARIO_DIRECTORY"]
+    project = os.environ.get("MOLECULE_PROJECT_DIRECTORY", os.path.dirname(os.path.dirname(scenario)))
+    env = dict(os.environ)
+    env.setdefault("ANSIBLE_COLLECTIONS_PATH", os.path.join(project, "collections"))
+    # Molecule forces colour; the recap is parsed as plain text.
+    env["ANSIBLE_FORCE_COLOR"] = "0"
+    env["ANSIBLE_NOCOLOR"] = "1"
+    converge = os.path.join(project, "molecule", "shared", "converge.yml")
+    argv = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], converge] + list(extra)
+    proc = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          universal_newlines=True, timeout=900, check=False)
+    return proc.returncode, proc.stdout
+
+
+def recap(output):
+    """The counters of the PLAY RECAP line, as a dict."""
+    output = re.sub(r"\x1b\[[0-9;]*m", "", output)
+    match = re.search(r"ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", output)
+    assert match, "no PLAY RECAP in output:\n" + output[-3000:]
+    return dict(zip(("ok", "changed", "unreachable", "failed"), map(int, match.groups())))

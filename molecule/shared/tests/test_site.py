@@ -1,0 +1,133 @@
+"""What a user checks after converging: the page, the path it took, the processes."""
+
+from conftest import APP, SERVICE, recap, run_playbook
+
+
+def test_port_81_serves_the_demo_page(site):
+    status, body = site.get("/")
+    assert status == 200
+    assert body.strip() == "Hello World!"
+
+
+def test_response_came_from_flask_through_gunicorn(site):
+    seen = site.demo()
+    assert seen["server_software"].startswith("gunicorn/"), seen
+    assert seen["framework"].startswith("Flask "), seen
+
+
+def test_hello_names_the_host(site, host):
+    status, body = site.get("/hello")
+    assert status == 200
+    assert body.strip() == "Hello from %s" % host.check_output("hostname")
+
+
+def test_health_url_answers(site):
+    assert site.get("/healthz") == (200, "ok\n")
+
+
+def test_unknown_path_is_flask_404(site):
+    status, body = site.get("/no-such-page")
+    assert status == 404
+    assert "Not Found" in body
+
+
+def test_app_sees_client_address_and_original_host(site):
+    seen = site.demo(headers={"Host": "shop.example.test"})
+    assert seen["x_forwarded_for"] in ("127.0.0.1", "::1"), seen
+    assert seen["host"] == "shop.example.test", seen
+    assert seen["x_forwarded_host"] == "shop.example.test", seen
+    assert seen["x_forwarded_proto"] == "http", seen
+
+
+def test_client_sent_forwarded_for_is_not_passed_on(site):
+    seen = site.demo(headers={"X-Forwarded-For": "203.0.113.66"})
+    assert "203.0.113.66" not in seen["x_forwarded_for"], seen
+
+
+def test_nginx_is_enabled_and_running(host):
+    nginx = host.service("nginx")
+    assert nginx.is_enabled
+    assert nginx.is_running
+
+
+def test_app_process_is_enabled_and_running(host, process_manager):
+    if process_manager == "systemd":
+        service = host.service(SERVICE)
+        assert service.is_enabled
+        assert service.is_running
+    else:
+        assert host.service("supervisor").is_enabled
+        status = host.run("supervisorctl status %s", SERVICE)
+        assert "RUNNING" in status.stdout, status.stdout
+        program = host.file("/etc/supervisor/conf.d/%s.conf" % SERVICE).content_string
+        assert "autostart=true" in program
+        assert "autorestart=true" in program
+
+
+def test_exactly_one_gunicorn_master(site):
+    masters = site.gunicorn_masters()
+    assert len(masters) == 1, masters
+
+
+def test_gunicorn_runs_as_the_app_user_not_root(site):
+    processes = site.gunicorn_processes()
+    assert processes, "no gunicorn process"
+    assert {user for _pid, _ppid, user, _args in processes} == {APP}
+
+
+def test_gunicorn_listens_on_no_network_address(host, site):
+    gunicorn_pids = {pid for pid, _ppid, _user, _args in site.gunicorn_processes()}
+    listening = host.check_output("ss -Hlntup")
+    for line in listening.splitlines():
+        for pid in gunicorn_pids:
+            assert "pid=%d," % pid not in line, "gunicorn listens on the network: " + line
+
+
+def test_socket_and_pid_file_live_under_run(host):
+    socket = host.file("/run/flaskstack-demo/gunicorn.sock")
+    assert socket.is_socket
+    assert socket.user == APP
+    pidfile = host.file("/run/flaskstack-demo/gunicorn.pid")
+    assert pidfile.exists
+    assert not host.file("/tmp/gunicorn.sock").exists
+
+
+def test_gunicorn_config_is_managed_and_not_daemonized(host):
+    config = host.file("/etc/flaskstack/demo/gunicorn.conf.py")
+    assert config.user == "root"
+    assert "Managed by Ansible" in config.content_string
+    assert "daemon = False" in config.content_string
+
+
+def test_nothing_listens_on_port_80(host):
+    assert not host.socket("tcp://0.0.0.0:80").is_listening
+    assert not host.socket("tcp://:::80").is_listening
+
+
+def test_server_header_hides_the_nginx_version(site):
+    headers = site.curl("/", "-I")
+    server = [line for line in headers.splitlines() if line.lower().startswith("server:")]
+    assert server == ["Server: nginx\r"] or server == ["Server: nginx"], server
+
+
+def test_access_log_records_requests(host, site, process_manager):
+    marker = "/hello?logcheck=%d" % id(site)
+    site.get(marker)
+
+    def logged():
+        if process_manager == "systemd":
+            log = host.run("journalctl -u %s --no-pager -n 200", SERVICE).stdout
+        else:
+            log = host.run("cat /var/log/supervisor/%s/access.log", SERVICE).stdout
+        return marker in log
+
+    site.wait_for(logged, timeout=15, what="the request in the access log")
+
+
+def test_check_mode_reports_no_changes():
+    rc, output = run_playbook("--check", "--diff")
+    assert rc == 0, output[-3000:]
+    counters = recap(output)
+    assert counters["failed"] == 0
+    assert counters["changed"] == 0, output[-3000:]
+

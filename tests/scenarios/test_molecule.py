@@ -1,0 +1,54 @@
+"""Each molecule scenario, run whole: create, converge, idempotence, verify, destroy.
+
+A scenario passes when molecule exits 0 and its testinfra run recorded at
+least one test and no failure. The counts are printed at the end of the run.
+"""
+
+import os
+import subprocess
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from conftest import ROOT
+
+SCENARIOS = sorted(
+    name for name in os.listdir(os.path.join(ROOT, "molecule"))
+    if os.path.isfile(os.path.join(ROOT, "molecule", name, "molecule.yml"))
+)
+RESULTS = os.path.join(ROOT, ".cache", "results")
+TESTINFRA_COUNTS = {}
+
+
+def testinfra_counts(junit_path):
+    tree = ET.parse(junit_path)
+    counts = dict(tests=0, failures=0, errors=0, skipped=0)
+    for suite in tree.iter("testsuite"):
+        for key in counts:
+            counts[key] += int(suite.get(key, 0))
+    return counts
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_molecule_scenario(scenario):
+    os.makedirs(RESULTS, exist_ok=True)
+    junit = os.path.join(RESULTS, "testinfra-%s.xml" % scenario)
+    log = os.path.join(RESULTS, "molecule-%s.log" % scenario)
+    if os.path.exists(junit):
+        os.remove(junit)
+    env = dict(os.environ)
+    # Reaches the testinfra pytest that molecule's verify step starts.
+    env["PYTEST_ADDOPTS"] = "--junitxml=%s -p no:cacheprovider" % junit
+    env["ANSIBLE_FORCE_COLOR"] = "0"
+    env["NO_COLOR"] = "1"
+    with open(log, "w") as out:
+        proc = subprocess.run(["molecule", "test", "-s", scenario], cwd=ROOT, env=env,
+                              stdout=out, stderr=subprocess.STDOUT, timeout=1800, check=False)
+    with open(log) as handle:
+        tail = "".join(handle.readlines()[-150:])
+    assert proc.returncode == 0, "molecule test -s %s failed (log: %s):\n%s" % (scenario, log, tail)
+    assert os.path.exists(junit), "scenario %s ran no testinfra tests (log: %s)" % (scenario, log)
+    counts = testinfra_counts(junit)
+    TESTINFRA_COUNTS[scenario] = counts
+    assert counts["tests"] > 0, "scenario %s ran no testinfra tests" % scenario
+    assert counts["failures"] == 0 and counts["errors"] == 0, counts
