@@ -272,11 +272,15 @@ def main():
 
     python = None
     if params["gunicorn"]:
-        python = gunicorn_python(module, params["gunicorn"])
-        check_worker_packages(module, python, settings.get("worker_class", "sync"))
+        if module.check_mode and not os.path.exists(params["gunicorn"]):
+            # A task before this one would have created the virtualenv.
+            module.warn("gunicorn: %s does not exist yet; not checked in check mode" % params["gunicorn"])
+        else:
+            python = gunicorn_python(module, params["gunicorn"])
+            check_worker_packages(module, python, settings.get("worker_class", "sync"))
 
     directory = os.path.dirname(path) or "."
-    if not os.path.isdir(directory):
+    if not os.path.isdir(directory) and not module.check_mode:
         module.fail_json(msg="path: the directory %s does not exist" % directory)
 
     content = to_bytes(render(settings, params["hooks"]))
@@ -297,7 +301,7 @@ def main():
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(content)
-            if params["validate"]:
+            if params["validate"] and python:
                 rc, out, err = module.run_command([python, "-c", CHECK_SCRIPT, tmp])
                 if rc != 0:
                     module.fail_json(msg="gunicorn refused the new config, %s is unchanged: %s"

@@ -20,7 +20,7 @@ RESULTS = os.path.join(ROOT, ".cache", "results")
 TESTINFRA_COUNTS = {}
 
 
-def testinfra_counts(junit_path):
+def junit_counts(junit_path):
     tree = ET.parse(junit_path)
     counts = dict(tests=0, failures=0, errors=0, skipped=0)
     for suite in tree.iter("testsuite"):
@@ -48,7 +48,7 @@ def test_molecule_scenario(scenario):
         tail = "".join(handle.readlines()[-150:])
     assert proc.returncode == 0, "molecule test -s %s failed (log: %s):\n%s" % (scenario, log, tail)
     assert os.path.exists(junit), "scenario %s ran no testinfra tests (log: %s)" % (scenario, log)
-    counts = testinfra_counts(junit)
+    counts = junit_counts(junit)
     TESTINFRA_COUNTS[scenario] = counts
     assert counts["tests"] > 0, "scenario %s ran no testinfra tests" % scenario
     assert counts["failures"] == 0 and counts["errors"] == 0, counts
