@@ -8,7 +8,7 @@ SUITE ?= bookworm
 
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: demo demo-clean test unit engine image venv
+.PHONY: demo demo-clean test unit engine image venv host-tools
 
 $(BIN)/.installed: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,9 @@ venv: $(BIN)/.installed
 
 engine:
 	bash scripts/engine.sh
+
+host-tools:
+	bash scripts/host-tools.sh
 
 image: engine
 	bash scripts/build-image.sh $(SUITE) $(IMAGE)
@@ -33,7 +36,8 @@ demo-clean:
 unit: venv
 	$(BIN)/pytest tests/unit -p no:cacheprovider -q
 
-# Everything: unit tests, then every molecule scenario (each one create,
-# converge, idempotence, testinfra verify, destroy) in one pytest session.
-test: venv image
+# Everything in one pytest session: unit tests, role checks, ansible-test
+# sanity and units, then every molecule scenario (each one create, converge,
+# idempotence, testinfra verify, destroy).
+test: venv host-tools image
 	$(BIN)/pytest tests -p no:cacheprovider -v -rfEs

@@ -24,7 +24,7 @@ description:
   - Writes through a temporary file and an atomic move; an existing file is
     never touched when validation fails.
 author:
-  - flaskstack.deploy contributors
+  - flaskstack.deploy contributors (@flaskstack)
 options:
   path:
     description: Path of the configuration file to manage.
@@ -91,8 +91,10 @@ extends_documentation_fragment:
   - ansible.builtin.files
 attributes:
   check_mode:
+    description: Reports what would change and writes nothing.
     support: full
   diff_mode:
+    description: Shows the old and new file, with secret values masked.
     support: full
 notes:
   - The catalogue covers gunicorn 23.0 to 27.x. Gunicorn itself ignores names it

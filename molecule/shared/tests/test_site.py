@@ -130,4 +130,3 @@ def test_check_mode_reports_no_changes():
     counters = recap(output)
     assert counters["failed"] == 0
     assert counters["changed"] == 0, output[-3000:]
-

@@ -1,0 +1,34 @@
+"""The ecosystem's own gates: ansible-test sanity and units on the collection."""
+
+import os
+import subprocess
+
+from conftest import ROOT
+
+RESULTS = os.path.join(ROOT, ".cache", "results")
+
+
+def ansible_test(*args):
+    os.makedirs(RESULTS, exist_ok=True)
+    log = os.path.join(RESULTS, "ansible-test-%s.log" % args[0])
+    with open(log, "w") as out:
+        proc = subprocess.run(["bash", os.path.join(ROOT, "scripts", "ansible-test.sh")] + list(args),
+                              cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, timeout=1800, check=False)
+    with open(log) as handle:
+        text = handle.read()
+    return proc.returncode, text, log
+
+
+def test_ansible_test_sanity_passes_with_no_ignores():
+    assert not os.path.exists(os.path.join(ROOT, "tests", "sanity")), "sanity ignore files are not allowed"
+    rc, text, log = ansible_test("sanity")
+    assert rc == 0, "ansible-test sanity failed (log: %s):\n%s" % (log, text[-6000:])
+    # A missing tool makes ansible-test skip its test with only a warning.
+    assert "Required program" not in text, "a sanity test was skipped for a missing program (log: %s)" % log
+
+
+def test_ansible_test_units_pass():
+    rc, text, log = ansible_test("units", "--venv")
+    assert rc == 0, "ansible-test units failed (log: %s):\n%s" % (log, text[-6000:])
+    assert "passed" in text
+    assert " skipped" not in text, "unit tests were skipped under ansible-test (log: %s)" % log
