@@ -22,13 +22,14 @@ MAX_REQUEST_LINE = 8190
 MAX_HEADERS = 32768
 MAX_FIELD_SIZE = 8190
 
-# Worker class -> Python packages it imports beyond gunicorn itself.
+# Worker class -> Python packages it imports beyond gunicorn itself
+# (gunicorn's extras; gunicorn 27's gevent worker also imports packaging).
 WORKER_PACKAGES = {
     "sync": (),
     "gthread": (),
-    "gevent": ("gevent",),
-    "gevent_wsgi": ("gevent",),
-    "gevent_pywsgi": ("gevent",),
+    "gevent": ("gevent", "packaging"),
+    "gevent_wsgi": ("gevent", "packaging"),
+    "gevent_pywsgi": ("gevent", "packaging"),
     "tornado": ("tornado",),
     "asgi": (),
 }

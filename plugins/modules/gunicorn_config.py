@@ -185,6 +185,21 @@ Check().load_config_from_file(sys.argv[1])
 """
 
 
+# gunicorn's master imports the worker class only when it spawns workers, so
+# a missing package (gevent, or packaging for gunicorn 27's gevent worker)
+# would only show after the config is live: load it now, as gunicorn does.
+LOAD_WORKER_SCRIPT = """
+import sys
+from gunicorn.util import load_class
+try:
+    load_class(sys.argv[1], default="gunicorn.workers.sync.SyncWorker", section="gunicorn.workers")
+except Exception as exc:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip().strip("[]")]
+    sys.stderr.write((lines[-1] if lines else repr(exc)) + "\\n")
+    sys.exit(1)
+"""
+
+
 def cpu_count():
     try:
         return len(os.sched_getaffinity(0))
@@ -209,12 +224,14 @@ def gunicorn_python(module, location):
     return python
 
 
-def check_worker_packages(module, python, worker_class):
-    for package in required_packages(worker_class):
-        rc, _out, _err = module.run_command([python, "-c", "import %s" % package])
-        if rc != 0:
-            module.fail_json(msg="worker_class: %r needs the Python package %s, which is not importable "
-                                 "by %s; install it in gunicorn's environment" % (worker_class, package, python))
+def check_worker_class(module, python, worker_class):
+    """Load the worker class the way gunicorn's master will, before writing."""
+    rc, out, err = module.run_command([python, "-c", LOAD_WORKER_SCRIPT, worker_class])
+    if rc != 0:
+        reason = ((err or out).strip().splitlines() or ["unknown error"])[-1]
+        packages = required_packages(worker_class)
+        hint = (" (it needs the Python packages %s in gunicorn's environment)" % ", ".join(packages)) if packages else ""
+        module.fail_json(msg="worker_class: %r cannot be loaded by %s: %s%s" % (worker_class, python, reason, hint))
 
 
 def read_bytes(path):
@@ -279,7 +296,7 @@ def main():
             module.warn("gunicorn: %s does not exist yet; not checked in check mode" % params["gunicorn"])
         else:
             python = gunicorn_python(module, params["gunicorn"])
-            check_worker_packages(module, python, settings.get("worker_class", "sync"))
+            check_worker_class(module, python, settings.get("worker_class", "sync"))
 
     directory = os.path.dirname(path) or "."
     if not os.path.isdir(directory) and not module.check_mode:

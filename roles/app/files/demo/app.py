@@ -1,6 +1,7 @@
 """The flaskstack.deploy demo app: small, but it shows what the stack does."""
 
 import socket
+import sys
 from importlib.metadata import version
 
 from flask import Flask, jsonify, request
@@ -18,6 +19,12 @@ def hello():
     return "Hello from %s\n" % socket.gethostname()
 
 
+def green_threads():
+    """True when this worker runs on gevent's patched sockets."""
+    monkey = sys.modules.get("gevent.monkey")
+    return bool(monkey and monkey.is_module_patched("socket"))
+
+
 @app.get("/demo")
 def demo():
     # What the app sees of the request once nginx and gunicorn are in front
@@ -32,6 +39,8 @@ def demo():
         x_forwarded_for=request.headers.get("X-Forwarded-For", ""),
         x_forwarded_host=request.headers.get("X-Forwarded-Host", ""),
         x_forwarded_proto=request.headers.get("X-Forwarded-Proto", ""),
+        multithread=bool(request.environ.get("wsgi.multithread")),
+        green_threads=green_threads(),
     )
 
 

@@ -8,6 +8,7 @@ __metaclass__ = type
 
 import json
 import os
+import re
 import sys
 
 import pytest
@@ -157,8 +158,29 @@ def test_worker_class_package_must_be_importable(capsys, old_file):
         pass
     result = run(capsys, path=str(old_file), settings={"worker_class": "gevent"}, gunicorn=venv_of_this_python())
     assert result["failed"] is True
-    assert "worker_class: 'gevent' needs the Python package gevent" in result["msg"]
+    assert "worker_class: 'gevent' cannot be loaded by" in result["msg"]
+    # gunicorn's own reason follows, e.g. "gevent worker requires gevent 24.10.1 or higher".
+    assert re.search(r"cannot be loaded by \S+: .*gevent", result["msg"]), result["msg"]
+    assert "it needs the Python packages gevent, packaging" in result["msg"]
     assert old_file.read_bytes() == OLD
+
+
+def test_custom_worker_class_must_be_importable(capsys, old_file):
+    pytest.importorskip("gunicorn", reason="gunicorn is in requirements-dev.txt; the check runs it")
+    result = run(capsys, path=str(old_file), settings={"worker_class": "mysite.workers.FastWorker"},
+                 gunicorn=venv_of_this_python())
+    assert result["failed"] is True
+    assert "worker_class: 'mysite.workers.FastWorker' cannot be loaded by" in result["msg"]
+    assert "No module named 'mysite'" in result["msg"]
+    assert old_file.read_bytes() == OLD
+
+
+def test_builtin_worker_classes_load(capsys, tmp_path):
+    pytest.importorskip("gunicorn", reason="gunicorn is in requirements-dev.txt; the check runs it")
+    for worker_class in ("sync", "gthread"):
+        result = run(capsys, path=str(tmp_path / "g.py"), settings={"worker_class": worker_class},
+                     gunicorn=venv_of_this_python())
+        assert not result.get("failed"), result
 
 
 BAD = [
