@@ -44,7 +44,12 @@ ASYNC_WORKERS = ("gthread", "gevent", "gevent_wsgi", "gevent_pywsgi", "tornado",
 
 
 class Setting:
-    """One gunicorn setting: its section, kind and constraints."""
+    """One gunicorn setting: its section, kind and constraints.
+
+    since: the gunicorn major version that first has the setting (checked
+    against the newest release of each major from 23 to 27); older versions
+    ignore it without a word.
+    """
 
     def __init__(self, section, kind, minimum=None, maximum=None, choices=None, since=None):
         self.section = section
@@ -87,11 +92,11 @@ SETTINGS = {
     "timeout": _s(WORKERS, "int", minimum=0),
     "graceful_timeout": _s(WORKERS, "int", minimum=0),
     "keepalive": _s(WORKERS, "int", minimum=0),
-    "asgi_loop": _s(WORKERS, "choice", choices=("auto", "asyncio", "uvloop"), since="27.0"),
-    "asgi_lifespan": _s(WORKERS, "choice", choices=("auto", "on", "off"), since="27.0"),
-    "asgi_disconnect_grace_period": _s(WORKERS, "int", minimum=0, since="27.0"),
-    "websocket_max_message_size": _s(WORKERS, "int", minimum=0, since="27.0"),
-    "http_parser": _s(WORKERS, "choice", choices=("auto", "python", "fast"), since="27.0"),
+    "asgi_loop": _s(WORKERS, "choice", choices=("auto", "asyncio", "uvloop"), since=24),
+    "asgi_lifespan": _s(WORKERS, "choice", choices=("auto", "on", "off"), since=24),
+    "asgi_disconnect_grace_period": _s(WORKERS, "int", minimum=0, since=25),
+    "websocket_max_message_size": _s(WORKERS, "int", minimum=0, since=27),
+    "http_parser": _s(WORKERS, "choice", choices=("auto", "python", "fast"), since=25),
     # Security
     "limit_request_line": _s(SECURITY, "int", minimum=0, maximum=MAX_REQUEST_LINE),
     "limit_request_fields": _s(SECURITY, "int", minimum=0, maximum=MAX_HEADERS),
@@ -123,8 +128,8 @@ SETTINGS = {
     "paste": _s(MECHANICS, "str"),
     "proxy_protocol": _s(MECHANICS, "proxy_protocol"),
     "proxy_allow_ips": _s(MECHANICS, "csv"),
-    "protocol": _s(MECHANICS, "choice", choices=("http", "uwsgi"), since="27.0"),
-    "uwsgi_allow_ips": _s(MECHANICS, "csv", since="27.0"),
+    "protocol": _s(MECHANICS, "choice", choices=("http", "uwsgi"), since=24),
+    "uwsgi_allow_ips": _s(MECHANICS, "csv", since=24),
     "raw_paste_global_conf": _s(MECHANICS, "str_list"),
     "permit_obsolete_folding": _s(MECHANICS, "bool"),
     "strip_header_spaces": _s(MECHANICS, "bool"),
@@ -133,7 +138,7 @@ SETTINGS = {
     "casefold_http_method": _s(MECHANICS, "bool"),
     "forwarder_headers": _s(MECHANICS, "csv"),
     "header_map": _s(MECHANICS, "choice", choices=("drop", "refuse", "dangerous")),
-    "root_path": _s(MECHANICS, "str", since="27.0"),
+    "root_path": _s(MECHANICS, "str", since=24),
     # Logging
     "accesslog": _s(LOGGING, "log_target"),
     "disable_redirect_access_to_syslog": _s(LOGGING, "bool"),
@@ -153,7 +158,7 @@ SETTINGS = {
     "statsd_host": _s(LOGGING, "str"),
     "dogstatsd_tags": _s(LOGGING, "str"),
     "statsd_prefix": _s(LOGGING, "str"),
-    "enable_backlog_metric": _s(LOGGING, "bool", since="27.0"),
+    "enable_backlog_metric": _s(LOGGING, "bool", since=24),
     # Process naming
     "proc_name": _s(NAMING, "str"),
     "default_proc_name": _s(NAMING, "str"),
@@ -167,22 +172,22 @@ SETTINGS = {
     "do_handshake_on_connect": _s(SSL, "bool"),
     "ciphers": _s(SSL, "str"),
     # HTTP/2
-    "http_protocols": _s(HTTP2, "csv", choices=("h1", "h2"), since="27.0"),
-    "http2_cleartext": _s(HTTP2, "choice", choices=("off", "prior_knowledge", "upgrade", "all"), since="27.0"),
-    "http2_max_concurrent_streams": _s(HTTP2, "int", minimum=1, since="27.0"),
-    "http2_initial_window_size": _s(HTTP2, "int", minimum=1, maximum=2 ** 31 - 1, since="27.0"),
-    "http2_max_frame_size": _s(HTTP2, "int", minimum=2 ** 14, maximum=2 ** 24 - 1, since="27.0"),
-    "http2_max_header_list_size": _s(HTTP2, "int", minimum=0, since="27.0"),
+    "http_protocols": _s(HTTP2, "csv", choices=("h1", "h2"), since=25),
+    "http2_cleartext": _s(HTTP2, "choice", choices=("off", "prior_knowledge", "upgrade", "all"), since=26),
+    "http2_max_concurrent_streams": _s(HTTP2, "int", minimum=1, since=25),
+    "http2_initial_window_size": _s(HTTP2, "int", minimum=1, maximum=2 ** 31 - 1, since=25),
+    "http2_max_frame_size": _s(HTTP2, "int", minimum=2 ** 14, maximum=2 ** 24 - 1, since=25),
+    "http2_max_header_list_size": _s(HTTP2, "int", minimum=0, since=25),
     # Dirty arbiters
-    "dirty_apps": _s(DIRTY, "str_list", since="27.0"),
-    "dirty_workers": _s(DIRTY, "int", minimum=0, since="27.0"),
-    "dirty_timeout": _s(DIRTY, "int", minimum=0, since="27.0"),
-    "dirty_threads": _s(DIRTY, "int", minimum=1, since="27.0"),
-    "dirty_graceful_timeout": _s(DIRTY, "int", minimum=0, since="27.0"),
+    "dirty_apps": _s(DIRTY, "str_list", since=25),
+    "dirty_workers": _s(DIRTY, "int", minimum=0, since=25),
+    "dirty_timeout": _s(DIRTY, "int", minimum=0, since=25),
+    "dirty_threads": _s(DIRTY, "int", minimum=1, since=25),
+    "dirty_graceful_timeout": _s(DIRTY, "int", minimum=0, since=25),
     # Control socket
-    "control_socket": _s(CONTROL, "abspath", since="27.0"),
-    "control_socket_mode": _s(CONTROL, "mode", since="27.0"),
-    "control_socket_disable": _s(CONTROL, "bool", since="27.0"),
+    "control_socket": _s(CONTROL, "abspath", since=25),
+    "control_socket_mode": _s(CONTROL, "mode", since=25),
+    "control_socket_disable": _s(CONTROL, "bool", since=25),
 }
 
 # Server hook name -> the arguments gunicorn calls it with.
@@ -207,6 +212,14 @@ HOOKS = {
     "dirty_post_fork": ("arbiter", "worker"),
     "dirty_worker_init": ("worker",),
     "dirty_worker_exit": ("arbiter", "worker"),
+}
+
+# Hooks newer than gunicorn 23, by the major version that first has them.
+HOOKS_SINCE = {
+    "on_dirty_starting": 25,
+    "dirty_post_fork": 25,
+    "dirty_worker_init": 25,
+    "dirty_worker_exit": 25,
 }
 
 # Settings whose values are options of the program, not of the config file:
@@ -561,6 +574,32 @@ def _cross_checks(settings, process_manager):
     jitter = settings.get("max_requests_jitter", 0)
     if jitter and not settings.get("max_requests"):
         errors.append("max_requests_jitter: has no effect without max_requests > 0")
+    return errors
+
+
+def parse_version(text):
+    """'23.0.0' -> (23, 0, 0); tolerant of suffixes like '27.0.1.dev0'."""
+    parts = []
+    for piece in str(text).split(".")[:3]:
+        digits = re.match(r"\d+", piece)
+        parts.append(int(digits.group(0)) if digits else 0)
+    return tuple(parts)
+
+
+def unsupported(settings, hooks, version):
+    """Errors for settings and hooks newer than the given gunicorn version."""
+    major = parse_version(version)[0]
+    errors = []
+    for name in sorted(settings):
+        since = SETTINGS[name].since if name in SETTINGS else None
+        if since and major < since:
+            errors.append("%s: needs gunicorn %d or newer; the target has %s, which would silently ignore it"
+                          % (name, since, version))
+    for name in sorted(hooks or {}):
+        since = HOOKS_SINCE.get(name)
+        if since and major < since:
+            errors.append("hooks.%s: needs gunicorn %d or newer; the target has %s, which would never call it"
+                          % (name, since, version))
     return errors
 
 

@@ -65,8 +65,9 @@ options:
   gunicorn:
     description:
       - A virtualenv directory, or the path of a gunicorn executable, on the
-        target. Used by O(validate), and to check that the packages the
-        worker class needs (for example C(gevent)) are importable there.
+        target. Used by O(validate); and to load the worker class as gunicorn
+        will (which catches a missing C(gevent)), and to refuse settings newer
+        than that gunicorn, which it would silently ignore.
     type: path
   process_manager:
     description:
@@ -145,6 +146,11 @@ settings:
   returned: when state is present
   type: dict
   sample: {"bind": ["unix:/run/flaskstack-shop/gunicorn.sock"], "workers": 5}
+gunicorn_version:
+  description: Version of the gunicorn given in O(gunicorn), which the settings were checked against.
+  returned: when O(gunicorn) exists on the target
+  type: str
+  sample: 27.0.1
 backup_file:
   description: The backup made of the previous file.
   returned: when backup is true and the file changed
@@ -164,6 +170,7 @@ from ansible_collections.flaskstack.deploy.plugins.module_utils.gunicorn_setting
     render,
     required_packages,
     secret_values,
+    unsupported,
     validate,
 )
 
@@ -222,6 +229,13 @@ def gunicorn_python(module, location):
     if not python or not os.path.exists(python):
         module.fail_json(msg="gunicorn: found no Python interpreter for %s" % location)
     return python
+
+
+def gunicorn_version(module, python):
+    rc, out, err = module.run_command([python, "-c", "import gunicorn; print(gunicorn.__version__)"])
+    if rc != 0:
+        module.fail_json(msg="gunicorn: %s cannot import gunicorn: %s" % (python, (err or out).strip()))
+    return out.strip()
 
 
 def check_worker_class(module, python, worker_class):
@@ -290,12 +304,18 @@ def main():
     shown = mask_env(settings, params["secret_env_keys"], params["hide_env"])
 
     python = None
+    result_extra = {}
     if params["gunicorn"]:
         if module.check_mode and not os.path.exists(params["gunicorn"]):
             # A task before this one would have created the virtualenv.
             module.warn("gunicorn: %s does not exist yet; not checked in check mode" % params["gunicorn"])
         else:
             python = gunicorn_python(module, params["gunicorn"])
+            version = gunicorn_version(module, python)
+            result_extra["gunicorn_version"] = version
+            too_new = unsupported(settings, params["hooks"], version)
+            if too_new:
+                module.fail_json(msg="invalid gunicorn settings: %s" % "; ".join(too_new), errors=too_new)
             check_worker_class(module, python, settings.get("worker_class", "sync"))
 
     directory = os.path.dirname(path) or "."
@@ -305,7 +325,7 @@ def main():
     content = to_bytes(render(settings, params["hooks"]))
     before = read_bytes(path)
     changed = before != content
-    result = dict(changed=changed, path=path, settings=shown)
+    result = dict(changed=changed, path=path, settings=shown, **result_extra)
 
     if changed and module._diff:
         result["diff"] = dict(

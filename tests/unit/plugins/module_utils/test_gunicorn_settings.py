@@ -268,3 +268,29 @@ def test_secret_env_values_are_masked_for_output():
 def test_suggestions_only_for_near_misses():
     assert gs.suggest("timout", gs.SETTINGS) == " (did you mean timeout?)"
     assert gs.suggest("zzzzzz", gs.SETTINGS) == ""
+
+
+# --- versions ---------------------------------------------------------------
+
+def test_settings_newer_than_the_target_are_refused():
+    errors = gs.unsupported({"control_socket": "/run/a.ctl", "workers": 2}, {"dirty_post_fork": "pass"}, "23.0.0")
+    assert errors == [
+        "control_socket: needs gunicorn 25 or newer; the target has 23.0.0, which would silently ignore it",
+        "hooks.dirty_post_fork: needs gunicorn 25 or newer; the target has 23.0.0, which would never call it",
+    ]
+    assert gs.unsupported({"control_socket": "/run/a.ctl"}, {}, "25.0.0") == []
+    assert gs.unsupported({"http2_cleartext": "off"}, {}, "25.3.0") != []
+    assert gs.unsupported({"workers": 2}, {}, "23.0.0") == []
+
+
+@pytest.mark.parametrize("text, expected", [("23.0.0", (23, 0, 0)), ("27.0.1.dev0", (27, 0, 1)), ("25", (25,))])
+def test_versions_parse(text, expected):
+    assert gs.parse_version(text) == expected
+
+
+def test_since_matches_the_installed_gunicorn():
+    """Nothing marked newer than the installed gunicorn is in it, nothing unmarked is missing from 23."""
+    gunicorn = pytest.importorskip("gunicorn", reason="gunicorn is in requirements-dev.txt; needed to compare")
+    major = gs.parse_version(gunicorn.__version__)[0]
+    for name, setting in gs.SETTINGS.items():
+        assert not setting.since or setting.since <= major, name

@@ -137,6 +137,8 @@ def test_validate_loads_the_file_with_gunicorn(capsys, tmp_path):
                  validate=True, gunicorn=venv_of_this_python())
     assert result["changed"] is True
     assert "def when_ready(server):" in path.read_text()
+    import gunicorn  # pylint: disable=import-outside-toplevel
+    assert result["gunicorn_version"] == gunicorn.__version__
 
 
 def test_validate_failure_leaves_the_old_file(capsys, old_file):
