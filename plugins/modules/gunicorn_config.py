@@ -203,7 +203,7 @@ try:
 except Exception as exc:
     lines = [line.strip() for line in str(exc).splitlines() if line.strip().strip("[]")]
     sys.stderr.write((lines[-1] if lines else repr(exc)) + "\\n")
-    sys.exit(1)
+    raise SystemExit(1)
 """
 
 

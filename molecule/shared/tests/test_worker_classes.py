@@ -35,13 +35,13 @@ def test_worker_class_serves_through_nginx(host, site, process_manager, worker_c
     def workers_run_it():
         # Several requests, so old workers still finishing would show up.
         seen = set()
-        for _ in range(10):
+        for _attempt in range(10):
             answer = site.demo()
             seen.add((answer["multithread"], answer["green_threads"]))
         return seen == {expected}
 
     site.wait_for(workers_run_it, timeout=40, what="workers of class %s" % worker_class)
-    for _ in range(5):
+    for _attempt in range(5):
         status, body = site.get("/hello")
         assert status == 200, body
     assert site.demo()["server_software"].startswith("gunicorn/")
