@@ -1,0 +1,115 @@
+"""The app's code from each source the app role knows: local, git and pip.
+
+Each converge switches the source, then the page nginx serves must come from
+that code. The demo app is restored at the end (systemd scenario only).
+"""
+
+import base64
+import hashlib
+import io
+import subprocess
+import zipfile
+
+import pytest
+
+from conftest import recap, run_playbook
+
+APP_TEMPLATE = '''from flask import Flask
+
+app = Flask(__name__)
+
+
+@app.get("/")
+def index():
+    return "Hello from the %s source\\n"
+
+
+@app.get("/healthz")
+def healthz():
+    return "ok\\n"
+'''
+
+
+@pytest.fixture(scope="module", autouse=True)
+def only_under_systemd(host):
+    if host.ansible.get_variables().get("flaskstack_process_manager", "systemd") != "systemd":
+        pytest.skip("code sources are checked once, in the systemd scenario; "
+                    "the process manager does not change how code is deployed")
+    yield
+    rc, output = run_playbook()
+    assert rc == 0, output[-3000:]
+
+
+def converge_and_get(site, *extra):
+    masters_before = [row[0] for row in site.gunicorn_masters()]
+    rc, output = run_playbook(*extra)
+    assert rc == 0, output[-3000:]
+    assert recap(output)["failed"] == 0
+    answers = []
+
+    def serves_new_code():
+        status, body = site.get("/")
+        answers.append(body)
+        return status == 200 and "source" in body
+
+    site.wait_for(serves_new_code, timeout=30, what="the new code to be served")
+    # New code arrives by graceful reload: the same master, never a crash.
+    assert [row[0] for row in site.gunicorn_masters()] == masters_before
+    return answers[-1]
+
+
+def test_local_directory_source(site, tmp_path):
+    (tmp_path / "app.py").write_text(APP_TEMPLATE % "local")
+    (tmp_path / "requirements.txt").write_text("Flask>=3.1,<4\n")
+    body = converge_and_get(site, "-e", "app_source=local", "-e", "app_local_path=%s" % tmp_path)
+    assert body == "Hello from the local source\n"
+
+
+def test_git_repository_source(host, site, tmp_path):
+    repo = tmp_path / "site-repo"
+    repo.mkdir()
+    (repo / "app.py").write_text(APP_TEMPLATE % "git")
+    (repo / "requirements.txt").write_text("Flask>=3.1,<4\n")
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    subprocess.run(git + ["add", "-A"], check=True)
+    subprocess.run(git + ["commit", "-qm", "site"], check=True)
+    # The repository reaches the server as a path there, like any clone URL.
+    result = host.ansible("ansible.builtin.copy", "src=%s/ dest=/srv/site-repo/ mode=preserve" % repo, check=False)
+    assert not result.get("failed"), result
+    body = converge_and_get(site, "-e", "app_source=git", "-e", "app_git_repo=/srv/site-repo",
+                            "-e", "app_git_version=main")
+    assert body == "Hello from the git source\n"
+    assert host.file("/srv/flaskstack/demo/app/.git").is_directory
+
+
+def build_wheel(directory, name, version, module_source):
+    """A minimal pure-Python wheel, as `pip wheel` would make for one module."""
+    dist = "%s-%s.dist-info" % (name, version)
+    files = {
+        "%s.py" % name: module_source,
+        "%s/METADATA" % dist: "Metadata-Version: 2.1\nName: %s\nVersion: %s\nRequires-Dist: Flask>=3.1,<4\n" % (name, version),
+        "%s/WHEEL" % dist: "Wheel-Version: 1.0\nGenerator: flaskstack-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    record = []
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as wheel:
+        for path, text in files.items():
+            data = text.encode()
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+            record.append("%s,sha256=%s,%d" % (path, digest, len(data)))
+            wheel.writestr(path, data)
+        record.append("%s/RECORD,," % dist)
+        wheel.writestr("%s/RECORD" % dist, "\n".join(record) + "\n")
+    path = directory / ("%s-%s-py3-none-any.whl" % (name, version))
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def test_pip_package_source(host, site, tmp_path):
+    wheel = build_wheel(tmp_path, "flaskstack_pkgsite", "1.0", APP_TEMPLATE % "pip")
+    result = host.ansible("ansible.builtin.copy", "src=%s dest=/srv/%s mode=0644" % (wheel, wheel.name), check=False)
+    assert not result.get("failed"), result
+    body = converge_and_get(site, "-e", "app_source=pip", "-e", "app_pip_spec=/srv/%s" % wheel.name,
+                            "-e", "flaskstack_app_wsgi=flaskstack_pkgsite:app")
+    assert body == "Hello from the pip source\n"
