@@ -36,7 +36,7 @@ def all_tasks():
 
 
 def prefix_of(role):
-    return "flaskstack_" if role == "common" else role + "_"
+    return role + "_"
 
 
 @pytest.mark.parametrize("role", ROLES)
