@@ -3,12 +3,12 @@ SHELL := /bin/bash
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
-IMAGE ?= flaskstack/debian:12
-SUITE ?= bookworm
+# Debian suites the scenarios run on, and the image tag each one gets.
+IMAGES := bullseye:flaskstack/debian:11 bookworm:flaskstack/debian:12 trixie:flaskstack/debian:13
 
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: demo demo-clean test unit engine image venv host-tools
+.PHONY: demo demo-clean test unit engine image venv host-tools docs
 
 $(BIN)/.installed: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,13 +24,18 @@ host-tools:
 	bash scripts/host-tools.sh
 
 image: engine
-	bash scripts/build-image.sh $(SUITE) $(IMAGE)
+	for pair in $(IMAGES); do bash scripts/build-image.sh "$${pair%%:*}" "$${pair#*:}" || exit 1; done
 
-demo: venv image
+demo: venv engine
+	bash scripts/build-image.sh bookworm flaskstack/debian:12
 	bash scripts/demo.sh
 
 demo-clean:
 	docker rm -f flaskstack-demo
+
+# Role READMEs from each role's meta/argument_specs.yml.
+docs: venv
+	$(BIN)/python scripts/role_docs.py
 
 # Unit tests only: no containers.
 unit: venv
