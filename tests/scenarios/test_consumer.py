@@ -1,0 +1,150 @@
+"""A user's own project: the built collection installed, used only by FQCN.
+
+Builds the tarball, installs it into a throwaway project's collections path,
+gives the project its own inventory and group_vars, converges a Debian 12
+container with roles, module and playbook by FQCN, and gets the page on 81.
+"""
+
+import glob
+import os
+import re
+import subprocess
+import textwrap
+import time
+
+import pytest
+
+from conftest import ROOT
+
+IMAGE = "flaskstack/debian:12"
+CONTAINER = "flaskstack-consumer"
+
+PLAYBOOK = """\
+---
+- name: Shop site, composed from the collection's roles
+  hosts: webservers
+  become: true
+  roles:
+    - flaskstack.deploy.python
+    - flaskstack.deploy.app
+    - flaskstack.deploy.gunicorn
+    - flaskstack.deploy.supervisor
+    - flaskstack.deploy.nginx
+  tasks:
+    - name: A second gunicorn config is written by the module alone
+      flaskstack.deploy.gunicorn_config:
+        path: /etc/flaskstack/shop/extra.conf.py
+        owner: root
+        group: root
+        mode: "0644"
+        gunicorn: /srv/flaskstack/shop/venv
+        validate: true
+        settings:
+          bind: 127.0.0.1:8123
+          workers: auto
+"""
+
+GROUP_VARS = """\
+---
+flaskstack_app_name: shop
+flaskstack_process_manager: systemd
+gunicorn_workers: 2
+gunicorn_settings:
+  forwarded_allow_ips: 127.0.0.1
+nginx_listen_port: 81
+"""
+
+
+def run(argv, cwd, env=None, timeout=900):
+    proc = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          universal_newlines=True, timeout=timeout, check=False)
+    return proc.returncode, proc.stdout
+
+
+def changed_count(output):
+    match = re.search(r"changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", output)
+    assert match, output[-3000:]
+    assert match.group(3) == "0", output[-3000:]
+    return int(match.group(1))
+
+
+@pytest.fixture()
+def container():
+    subprocess.run(["docker", "rm", "-f", CONTAINER], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    rc, out = run(["docker", "run", "-d", "--name", CONTAINER, "--hostname", CONTAINER,
+                   "--cap-add", "SYS_ADMIN", "--security-opt", "seccomp=unconfined", "--cgroupns", "host",
+                   "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "--tmpfs", "/run", "--tmpfs", "/run/lock",
+                   IMAGE, "/lib/systemd/systemd"], cwd=ROOT)
+    assert rc == 0, out
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        state = subprocess.run(["docker", "exec", CONTAINER, "systemctl", "is-system-running"],
+                               stdout=subprocess.PIPE, universal_newlines=True, check=False).stdout.strip()
+        if state in ("running", "degraded"):
+            break
+        time.sleep(1)
+    yield CONTAINER
+    subprocess.run(["docker", "rm", "-f", CONTAINER], stdout=subprocess.DEVNULL, check=False)
+
+
+@pytest.fixture()
+def project(tmp_path):
+    build = tmp_path / "build"
+    rc, out = run(["ansible-galaxy", "collection", "build", "--output-path", str(build), ROOT], cwd=str(tmp_path))
+    assert rc == 0, out
+    tarball = glob.glob(str(build / "flaskstack-deploy-*.tar.gz"))
+    assert len(tarball) == 1, out
+    project = tmp_path / "shop-infra"
+    (project / "inventory" / "group_vars").mkdir(parents=True)
+    rc, out = run(["ansible-galaxy", "collection", "install", tarball[0], "-p", str(project / "collections")],
+                  cwd=str(project))
+    assert rc == 0, out
+    (project / "ansible.cfg").write_text(textwrap.dedent("""\
+        [defaults]
+        collections_path = ./collections
+        interpreter_python = auto_silent
+        """))
+    (project / "inventory" / "hosts.yml").write_text(textwrap.dedent("""\
+        ---
+        all:
+          children:
+            webservers:
+              hosts:
+                %s:
+                  ansible_connection: community.docker.docker
+        """ % CONTAINER))
+    (project / "inventory" / "group_vars" / "webservers.yml").write_text(GROUP_VARS)
+    (project / "site.yml").write_text(PLAYBOOK)
+    return project
+
+
+def consumer_env(project):
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("ANSIBLE_", "MOLECULE_"))}
+    env.update(ANSIBLE_CONFIG=str(project / "ansible.cfg"), ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1")
+    return env
+
+
+def test_installed_collection_serves_the_site_by_fqcn(project, container):
+    env = consumer_env(project)
+    installed = project / "collections" / "ansible_collections" / "flaskstack" / "deploy"
+    assert (installed / "MANIFEST.json").is_file()
+    assert not (installed / "molecule").exists(), "test-only trees belong in build_ignore"
+
+    rc, out = run(["ansible-playbook", "-i", "inventory", "site.yml"], cwd=str(project), env=env)
+    assert rc == 0, out[-4000:]
+    assert changed_count(out) > 0
+
+    page = subprocess.run(["docker", "exec", container, "curl", "-sS", "--max-time", "10", "http://localhost:81/"],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
+    assert page.stdout == "Hello World!\n", page.stdout
+    active = subprocess.run(["docker", "exec", container, "systemctl", "is-active", "flaskstack-shop"],
+                            stdout=subprocess.PIPE, universal_newlines=True, check=False)
+    assert active.stdout.strip() == "active"
+    extra = subprocess.run(["docker", "exec", container, "cat", "/etc/flaskstack/shop/extra.conf.py"],
+                           stdout=subprocess.PIPE, universal_newlines=True, check=False)
+    assert "bind = ['127.0.0.1:8123']" in extra.stdout
+
+    # The collection's own playbook, by FQCN, finds nothing left to do.
+    rc, out = run(["ansible-playbook", "-i", "inventory", "flaskstack.deploy.site"], cwd=str(project), env=env)
+    assert rc == 0, out[-4000:]
+    assert changed_count(out) == 0, out[-4000:]
