@@ -130,3 +130,32 @@ def test_check_mode_reports_no_changes():
     counters = recap(output)
     assert counters["failed"] == 0
     assert counters["changed"] == 0, output[-3000:]
+
+
+def test_tags_run_one_layer_only():
+    rc, output = run_playbook("--tags", "nginx")
+    assert rc == 0, output[-3000:]
+    assert recap(output)["changed"] == 0
+    tasks = [line for line in output.splitlines() if line.startswith("TASK [")]
+    assert any("flaskstack.deploy.nginx :" in line for line in tasks), tasks
+    others = [line for line in tasks if " : " in line
+              and not any(role in line for role in ("flaskstack.deploy.nginx :", "flaskstack.deploy.flaskstack :"))]
+    assert others == [], others
+
+
+def test_stopping_the_app_is_graceful_not_kill_9(host, site, process_manager):
+    """A restart through the process manager sends TERM and waits; nothing is SIGKILLed."""
+    if process_manager == "systemd":
+        since = host.check_output("date '+%Y-%m-%d %H:%M:%S'")
+        host.run_expect([0], "systemctl restart %s", SERVICE)
+        site.wait_for(lambda: site.get("/")[0] == 200, timeout=30, what="the page after the restart")
+        text = host.run("journalctl -u %s --no-pager --since %s", SERVICE, since).stdout
+    else:
+        logs = ["/var/log/supervisor/%s/error.log" % SERVICE, "/var/log/supervisor/supervisord.log"]
+        sizes = [int(host.check_output("stat -c %%s %s", path)) for path in logs]
+        host.run_expect([0], "supervisorctl restart %s", SERVICE)
+        site.wait_for(lambda: site.get("/")[0] == 200, timeout=30, what="the page after the restart")
+        text = "".join(host.run("tail -c +%s %s", str(size + 1), path).stdout for path, size in zip(logs, sizes))
+    assert "Handling signal: term" in text, text[-2000:]
+    assert "Shutting down: Master" in text, text[-2000:]
+    assert "SIGKILL" not in text, text[-2000:]
