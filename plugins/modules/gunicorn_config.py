@@ -188,7 +188,13 @@ class Check(Application):
     def load(self):
         return None
 
-Check().load_config_from_file(sys.argv[1])
+def load_file(path):
+    checker = Check()
+    checker.load_config_from_file(path)
+    return checker.cfg
+
+if __name__ == "__main__":
+    load_file(sys.argv[1])
 """
 
 

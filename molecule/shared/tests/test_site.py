@@ -136,7 +136,10 @@ def test_tags_run_one_layer_only():
     rc, output = run_playbook("--tags", "nginx")
     assert rc == 0, output[-3000:]
     assert recap(output)["changed"] == 0
-    tasks = [line for line in output.splitlines() if line.startswith("TASK [")]
+    # Argument validation runs for every role whatever the tags (ansible tags it
+    # "always"); it only reads variables.
+    tasks = [line for line in output.splitlines()
+             if line.startswith("TASK [") and "Validating arguments against arg spec" not in line]
     assert any("flaskstack.deploy.nginx :" in line for line in tasks), tasks
     others = [line for line in tasks if " : " in line
               and not any(role in line for role in ("flaskstack.deploy.nginx :", "flaskstack.deploy.flaskstack :"))]

@@ -216,9 +216,10 @@ def test_strings_render_as_python_literals(value):
     assert namespace["proc_name"] == value
 
 
-def test_rendered_config_loads_in_gunicorn():
-    """Gunicorn's own loader accepts what the module writes, value for value."""
-    app_base = pytest.importorskip("gunicorn.app.base", reason="gunicorn is in requirements-dev.txt; needed to load configs")
+def test_rendered_config_loads_in_gunicorn(tmp_path):
+    """Gunicorn's own loader, run by the module's own check script, accepts it value for value."""
+    pytest.importorskip("gunicorn.app.base", reason="gunicorn is in requirements-dev.txt; needed to load configs")
+    from ansible_collections.flaskstack.deploy.plugins.modules.gunicorn_config import CHECK_SCRIPT
     settings = gs.validate({
         "bind": ["unix:/run/app/gunicorn.sock", "127.0.0.1:8001"], "workers": "auto", "worker_class": "gthread",
         "threads": 4, "umask": "0o007", "raw_env": {"A": "1"}, "forwarded_allow_ips": "127.0.0.1",
@@ -226,32 +227,19 @@ def test_rendered_config_loads_in_gunicorn():
         "proxy_allow_ips": ["127.0.0.1", "::1"], "forwarder_headers": ["SCRIPT_NAME", "PATH_INFO"],
         "secure_scheme_headers": {"X-FORWARDED-PROTO": "https"}, "limit_request_line": 8190,
     }, {"post_fork": "server.log.info('forked %s', worker.pid)"}, cpu_count=2)
-    text = gs.render(settings, {"post_fork": "server.log.info('forked %s', worker.pid)"})
-
-    class Loader(app_base.Application):
-        def init(self, parser, opts, args):
-            return None
-
-        def load_config(self):
-            self.load_default_config()
-
-        def load(self):
-            return None
-
-    loader = Loader()
-    namespace = {"__file__": "gunicorn.conf.py", "__name__": "__config__"}
-    exec(compile(text, "gunicorn.conf.py", "exec"), namespace)  # pylint: disable=exec-used
-    for key, value in namespace.items():
-        if key in loader.cfg.settings:
-            loader.cfg.set(key, value)
-    assert loader.cfg.workers == 5
-    assert loader.cfg.threads == 4
-    assert loader.cfg.umask == 0o007
-    assert loader.cfg.address[0] == "/run/app/gunicorn.sock"
-    assert loader.cfg.env == {"A": "1"}
-    assert callable(loader.cfg.post_fork)
-    assert loader.cfg.forwarded_allow_ips == ["127.0.0.1"]
-    assert loader.cfg.proxy_allow_ips == ["127.0.0.1", "::1"]
+    path = tmp_path / "gunicorn.conf.py"
+    path.write_text(gs.render(settings, {"post_fork": "server.log.info('forked %s', worker.pid)"}))
+    namespace = {"__name__": "check_script"}
+    exec(compile(CHECK_SCRIPT, "check_script", "exec"), namespace)  # pylint: disable=exec-used
+    cfg = namespace["load_file"](str(path))
+    assert cfg.workers == 5
+    assert cfg.threads == 4
+    assert cfg.umask == 0o007
+    assert cfg.address[0] == "/run/app/gunicorn.sock"
+    assert cfg.env == {"A": "1"}
+    assert callable(cfg.post_fork)
+    assert cfg.forwarded_allow_ips == ["127.0.0.1"]
+    assert cfg.proxy_allow_ips == ["127.0.0.1", "::1"]
 
 
 # --- secrets --------------------------------------------------------------
