@@ -12,6 +12,11 @@
 #                         system bundle. Set it empty to add nothing.
 set -euo pipefail
 
+# debootstrap and chroot need root.
+if [ "$(id -u)" -ne 0 ]; then
+    exec sudo --preserve-env=FLASKSTACK_MIRROR,FLASKSTACK_CA_BUNDLE bash "$0" "$@"
+fi
+
 suite="${1:?usage: build-image.sh SUITE TAG}"
 tag="${2:?usage: build-image.sh SUITE TAG}"
 
