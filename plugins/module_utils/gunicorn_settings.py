@@ -39,9 +39,6 @@ REMOVED_WORKERS = {
     "eventlet": "was removed in gunicorn 26; use gevent (green threads) or gthread",
 }
 
-# Worker classes that keep connections open (threads or green threads).
-ASYNC_WORKERS = ("gthread", "gevent", "gevent_wsgi", "gevent_pywsgi", "tornado", "asgi")
-
 
 class Setting:
     """One gunicorn setting: its section, kind and constraints.
