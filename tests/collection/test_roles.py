@@ -29,9 +29,19 @@ def task_files():
             yield role, name, load(os.path.join(tasks_dir, name))
 
 
+def flatten(tasks):
+    """Tasks, with the tasks inside blocks in place of the blocks."""
+    for task in tasks or []:
+        if "block" in task:
+            for part in ("block", "rescue", "always"):
+                yield from flatten(task.get(part))
+        else:
+            yield task
+
+
 def all_tasks():
     for role, name, tasks in task_files():
-        for task in tasks or []:
+        for task in flatten(tasks):
             yield role, name, task
 
 
@@ -79,7 +89,7 @@ def test_every_written_file_has_owner_group_and_mode():
 def test_every_task_uses_fqcn_and_a_name():
     keywords = {"name", "when", "tags", "notify", "register", "vars", "environment", "changed_when", "failed_when",
                 "check_mode", "listen", "loop", "loop_control", "become", "become_user", "no_log", "block",
-                "rescue", "always", "delegate_to", "run_once", "ignore_errors", "until", "retries", "delay"}
+                "rescue", "always", "args", "delegate_to", "run_once", "ignore_errors", "until", "retries", "delay"}
     for role, name, task in all_tasks():
         assert task.get("name"), "%s/tasks/%s: a task has no name" % (role, name)
         modules = [key for key in task if key not in keywords]
@@ -101,3 +111,15 @@ def test_gunicorn_config_is_written_only_by_the_module():
         for base, _dirs, files in os.walk(role_file(role)):
             templates += [f for f in files if "gunicorn" in f and f.endswith(".j2") and "conf.py" in f]
     assert templates == []
+
+
+def test_per_app_variables_list_matches_the_defaults():
+    """An entry of flaskstack_apps may set exactly the variables that read flaskstack_app."""
+    per_app = set()
+    for role in ROLES:
+        with open(role_file(role, "defaults", "main.yml")) as handle:
+            per_app.update(re.findall(r"^([a-z0-9_]+): \"\{\{ flaskstack_app\.\1 \|", handle.read(), re.M))
+    listed = load(role_file("flaskstack", "vars", "main.yml"))["__flaskstack_app_variables"]
+    assert sorted(listed) == listed, "keep __flaskstack_app_variables sorted"
+    assert set(listed) == per_app
+    assert "flaskstack_app_name" in per_app and "nginx_user" not in per_app
