@@ -1,5 +1,7 @@
 """The flaskstack.deploy demo app: small, but it shows what the stack does."""
 
+import os
+import pwd
 import socket
 import sys
 from importlib.metadata import version
@@ -41,6 +43,9 @@ def demo():
         x_forwarded_proto=request.headers.get("X-Forwarded-Proto", ""),
         multithread=bool(request.environ.get("wsgi.multithread")),
         green_threads=green_threads(),
+        # Who runs the app, and which release: gunicorn starts in the live one.
+        user=pwd.getpwuid(os.geteuid()).pw_name,
+        release=os.path.basename(os.getcwd()),
     )
 
 
