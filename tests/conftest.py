@@ -20,3 +20,9 @@ def pytest_terminal_summary(terminalreporter):
         passed = counts["tests"] - counts["failures"] - counts["errors"] - counts["skipped"]
         terminalreporter.write_line(
             "%-12s %d passed, %d failed, %d skipped" % (scenario, passed, counts["failures"] + counts["errors"], counts["skipped"]))
+    figures = getattr(module, "FIGURES", {})
+    if any(figures.values()):
+        terminalreporter.section("molecule scenarios: figures the tests printed")
+        for scenario, lines in sorted(figures.items()):
+            for line in lines:
+                terminalreporter.write_line("%-12s %s" % (scenario, line))

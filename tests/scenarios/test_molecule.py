@@ -19,6 +19,18 @@ SCENARIOS = sorted(
 )
 RESULTS = os.path.join(ROOT, ".cache", "results")
 TESTINFRA_COUNTS = {}
+# Lines the testinfra tests print to report a figure ("load: sent=... failed=0").
+FIGURES = {}
+FIGURE_PREFIXES = ("load:", "failover:")
+
+
+def junit_figures(junit_path):
+    """The figure lines the tests printed, in order, from the junit report."""
+    lines = []
+    for case in ET.parse(junit_path).iter("testcase"):
+        for out in case.iter("system-out"):
+            lines += [line for line in (out.text or "").splitlines() if line.startswith(FIGURE_PREFIXES)]
+    return lines
 
 
 def junit_counts(junit_path):
@@ -58,7 +70,7 @@ def test_molecule_scenario(scenario):
         os.remove(junit)
     env = dict(os.environ)
     # Reaches the testinfra pytest that molecule's verify step starts.
-    env["PYTEST_ADDOPTS"] = "--junitxml=%s -p no:cacheprovider" % junit
+    env["PYTEST_ADDOPTS"] = "--junitxml=%s -o junit_logging=system-out -p no:cacheprovider" % junit
     env["ANSIBLE_FORCE_COLOR"] = "0"
     env["NO_COLOR"] = "1"
     with open(log, "w") as out:
@@ -70,5 +82,6 @@ def test_molecule_scenario(scenario):
     assert os.path.exists(junit), "scenario %s ran no testinfra tests (log: %s)" % (scenario, log)
     counts = junit_counts(junit)
     TESTINFRA_COUNTS[scenario] = counts
+    FIGURES[scenario] = junit_figures(junit)
     assert counts["tests"] > 0, "scenario %s ran no testinfra tests" % scenario
     assert counts["failures"] == 0 and counts["errors"] == 0, counts

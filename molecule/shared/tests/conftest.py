@@ -75,8 +75,8 @@ def process_manager(host):
     return host.ansible.get_variables().get("flaskstack_process_manager", "systemd")
 
 
-def run_playbook(*extra):
-    """Run the scenario's converge playbook from the controller, as molecule does."""
+def run_playbook(*extra, playbook=None):
+    """Run the scenario's converge playbook (or another) from the controller, as molecule does."""
     scenario = os.environ["MOLECULE_SCENARIO_DIRECTORY"]
     project = os.environ.get("MOLECULE_PROJECT_DIRECTORY", os.path.dirname(os.path.dirname(scenario)))
     env = dict(os.environ)
@@ -85,7 +85,7 @@ def run_playbook(*extra):
     env["ANSIBLE_FORCE_COLOR"] = "0"
     env["ANSIBLE_NOCOLOR"] = "1"
     converge = os.path.join(project, "molecule", "shared", "converge.yml")
-    argv = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], converge] + list(extra)
+    argv = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], playbook or converge] + list(extra)
     proc = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           universal_newlines=True, timeout=900, check=False)
     return proc.returncode, proc.stdout
@@ -97,3 +97,38 @@ def recap(output):
     match = re.search(r"ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", output)
     assert match, "no PLAY RECAP in output:\n" + output[-3000:]
     return dict(zip(("ok", "changed", "unreachable", "failed"), map(int, match.groups())))
+
+
+LOAD_CLIENT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "load_client.py")
+
+
+class LoadLoop:
+    """load_client.py running in the background inside a container."""
+
+    def __init__(self, host, url, host_header="", name="load"):
+        self.host = host
+        self.name = name
+        self.prefix = "/tmp/flaskstack-%s" % name
+        with open(LOAD_CLIENT) as handle:
+            script = handle.read()
+        self.host.run("cat > %s.py <<'FLASKSTACK_EOF'\n%s\nFLASKSTACK_EOF\nrm -f %s.stop %s.json" % (
+            self.prefix, script, self.prefix, self.prefix))
+        cmd = self.host.run(
+            "setsid nohup python3 %s.py --url %s --host-header '%s' --stop-file %s.stop"
+            " > %s.json 2> %s.err < /dev/null &" % (self.prefix, url, host_header, self.prefix, self.prefix, self.prefix))
+        assert cmd.rc == 0, cmd.stderr
+
+    def stop(self, linger=3):
+        """Lets the loop run `linger` more seconds, stops it, returns its stats."""
+        time.sleep(linger)
+        self.host.run("touch %s.stop" % self.prefix)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            out = self.host.run("cat %s.json", self.prefix).stdout.strip()
+            if out:
+                stats = json.loads(out)
+                print("load: %s sent=%d failed=%d seconds=%s releases=%s errors=%s" % (
+                    self.name, stats["sent"], stats["failed"], stats["seconds"], stats["releases"], stats["errors"]))
+                return stats
+            time.sleep(1)
+        raise AssertionError("the load loop did not stop: %s" % self.host.run("cat %s.err", self.prefix).stdout)

@@ -80,7 +80,12 @@ def test_git_repository_source(host, site, tmp_path):
     body = converge_and_get(site, "-e", "app_source=git", "-e", "app_git_repo=/srv/site-repo",
                             "-e", "app_git_version=main")
     assert body == "Hello from the git source\n"
-    assert host.file("/srv/flaskstack/demo/app/.git").is_directory
+    # The release is named after the commit and holds its files, not a checkout.
+    commit = subprocess.run(git + ["rev-parse", "HEAD"], check=True, stdout=subprocess.PIPE,
+                            universal_newlines=True).stdout.strip()
+    assert host.file("/srv/flaskstack/demo/current").linked_to == "/srv/flaskstack/demo/releases/" + commit[:12]
+    assert host.file("/srv/flaskstack/demo/current/app.py").exists
+    assert not host.file("/srv/flaskstack/demo/current/.git").exists
 
 
 def build_wheel(directory, name, version, module_source):
@@ -113,3 +118,6 @@ def test_pip_package_source(host, site, tmp_path):
     body = converge_and_get(site, "-e", "app_source=pip", "-e", "app_pip_spec=/srv/%s" % wheel.name,
                             "-e", "flaskstack_app_wsgi=flaskstack_pkgsite:app")
     assert body == "Hello from the pip source\n"
+    # The package and its dependencies are in the release, not the shared virtualenv.
+    assert host.file("/srv/flaskstack/demo/current/flaskstack_pkgsite.py").exists
+    assert host.run("/srv/flaskstack/demo/venv/bin/pip show flaskstack_pkgsite").rc != 0

@@ -1,0 +1,126 @@
+"""One load balancer, two app servers: requests reach both, an app server that
+goes down is routed around, app servers refuse anyone but the load balancer,
+and a rolling deploy (serial: 1) drops no request and stops at a failed server.
+
+Every check runs from the load balancer's container, as a client would.
+"""
+
+import os
+import shutil
+
+import pytest
+import testinfra
+
+from conftest import LoadLoop, Site, run_playbook
+
+testinfra_hosts = ["flaskstack-multihost-lb"]
+
+APP_SERVERS = {"flaskstack-multihost-app1": "flaskstack-app1", "flaskstack-multihost-app2": "flaskstack-app2"}
+DEMO_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "roles", "app", "files", "demo")
+
+
+def app_server(name):
+    return testinfra.get_host("ansible://%s" % name, ansible_inventory=os.environ["MOLECULE_INVENTORY_FILE"])
+
+
+@pytest.fixture()
+def site(host):
+    return Site(host)
+
+
+def hello_hosts(site, count=20):
+    """Host names that answered /hello through the load balancer, and the statuses."""
+    names, statuses = set(), []
+    for _attempt in range(count):
+        status, body = site.get("/hello")
+        statuses.append(status)
+        if status == 200:
+            names.add(body.strip().rsplit(" ", 1)[-1])
+    return names, statuses
+
+
+def live_release(name):
+    return os.path.basename(app_server(name).file("/srv/flaskstack/demo/current").linked_to)
+
+
+def write_version(tmp_path, name, extra=""):
+    path = tmp_path / name
+    path.mkdir()
+    for filename in ("app.py", "requirements.txt"):
+        shutil.copy(os.path.join(DEMO_DIR, filename), str(path))
+    app_py = path / "app.py"
+    app_py.write_text(app_py.read_text() + "\n# version %s\n%s" % (name, extra))
+    return str(path)
+
+
+def test_balancer_reaches_both_app_servers(site):
+    names, statuses = hello_hosts(site)
+    assert statuses == [200] * len(statuses)
+    assert names == set(APP_SERVERS.values())
+
+
+def test_app_server_refuses_traffic_not_from_the_balancer():
+    app1 = app_server("flaskstack-multihost-app1")
+    out = app1.check_output("curl -s -o /dev/null -w '%{http_code}' --max-time 10 http://flaskstack-multihost-app2:81/hello")
+    assert out == "403"
+    # ... but the balancer gets through.
+    assert app1.check_output("curl -s --max-time 10 http://localhost:81/healthz") == "ok"
+
+
+def test_client_sent_forwarded_for_is_replaced_by_the_balancer(site):
+    demo = site.demo({"X-Forwarded-For": "203.0.113.66"})
+    assert demo["x_forwarded_for"] == "127.0.0.1"
+    assert demo["hostname"] in APP_SERVERS.values()
+
+
+def test_balancer_routes_around_a_stopped_app_server(site):
+    app1 = app_server("flaskstack-multihost-app1")
+    app1.check_output("systemctl stop nginx flaskstack-demo")
+    try:
+        names, statuses = hello_hosts(site)
+        print("failover: with flaskstack-app1 stopped, statuses %s, answered by %s" % (sorted(set(statuses)), sorted(names)))
+        assert statuses == [200] * len(statuses)
+        assert names == {"flaskstack-app2"}
+    finally:
+        app1.check_output("systemctl start flaskstack-demo nginx")
+    # Back in the pool once its fail_timeout (10 s) has passed.
+    site.wait_for(lambda: "flaskstack-app1" in hello_hosts(site, 6)[0], timeout=40,
+                  what="flaskstack-app1 to be back in the pool")
+
+
+def test_rolling_deploy_under_load_drops_no_request(host, tmp_path):
+    before = {name: live_release(name) for name in APP_SERVERS}
+    load = LoadLoop(host, "http://127.0.0.1:81/demo", name="rolling-deploy")
+    rc, output = run_playbook("-e", "flaskstack_serial=1", "-e", "app_source=local",
+                              "-e", "app_local_path=%s" % write_version(tmp_path, "v2"))
+    stats = load.stop(linger=3)
+    assert rc == 0, output[-3000:]
+    after = {name: live_release(name) for name in APP_SERVERS}
+    assert len(set(after.values())) == 1 and after != before
+    assert stats["failed"] == 0, stats["errors"]
+    assert stats["last_release"] == list(after.values())[0]
+    # serial: 1 ran the app servers in two batches.
+    assert output.count("PLAY [Apps are deployed on the app servers]") == 2
+
+
+def test_rollout_stops_at_the_first_failed_app_server(site, tmp_path):
+    before = {name: live_release(name) for name in APP_SERVERS}
+    # Loads on every server but flaskstack-app1, the first of the rollout.
+    broken = write_version(tmp_path, "v3", "import socket\nif socket.gethostname() == 'flaskstack-app1':\n"
+                                           "    raise RuntimeError('broken on flaskstack-app1 only')\n")
+    rc, output = run_playbook("-e", "flaskstack_serial=1", "-e", "app_source=local", "-e", "app_local_path=%s" % broken)
+    assert rc != 0
+    assert "broken on flaskstack-app1 only" in output, output[-3000:]
+    # flaskstack-app2 never got the release, though it would have loaded there.
+    assert {name: live_release(name) for name in APP_SERVERS} == before
+    assert output.count("PLAY [Apps are deployed on the app servers]") == 1
+    names, statuses = hello_hosts(site)
+    assert statuses == [200] * len(statuses) and names == set(APP_SERVERS.values())
+
+
+def test_balancer_config_has_passive_health_checks(host):
+    config = host.file("/etc/nginx/sites-enabled/flaskstack-loadbalancer.conf").content_string
+    servers = [line for line in config.splitlines() if line.strip().startswith("server ") and ":81 " in line]
+    assert len(servers) == len(APP_SERVERS)
+    assert all("max_fails=3 fail_timeout=10s" in line for line in servers)
+    assert "proxy_next_upstream error timeout http_502 http_503 http_504;" in config

@@ -1,0 +1,147 @@
+"""Releases: a deploy under load drops nothing, a broken or unhealthy release
+never stays live, and the rollback playbook returns to the previous release.
+
+Versions of the demo app are written on the controller and deployed with
+app_source=local (systemd scenario only; the demo app is restored at the end).
+"""
+
+import os
+import shutil
+
+import pytest
+
+from conftest import LoadLoop, recap, run_playbook
+
+DEMO_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "roles", "app", "files", "demo")
+ROOT = "/srv/flaskstack/demo"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def only_under_systemd(host):
+    if host.ansible.get_variables().get("flaskstack_process_manager", "systemd") != "systemd":
+        pytest.skip("releases are checked once, in the systemd scenario; the process manager "
+                    "only changes who receives the reload signal")
+    yield
+    rc, output = run_playbook()
+    assert rc == 0, output[-3000:]
+
+
+@pytest.fixture(scope="module")
+def versions(tmp_path_factory):
+    """Directories on the controller, each one version of the app."""
+    made = {}
+
+    def make(name, change=None):
+        path = tmp_path_factory.mktemp(name)
+        for filename in ("app.py", "requirements.txt"):
+            shutil.copy(os.path.join(DEMO_DIR, filename), str(path))
+        app_py = path / "app.py"
+        source = app_py.read_text() + "\n# version %s\n" % name
+        if change:
+            source = change(source)
+        app_py.write_text(source)
+        made[name] = str(path)
+        return str(path)
+
+    make("v1")
+    make("v2")
+    make("broken", lambda source: source + "\nraise RuntimeError('this release is broken on purpose')\n")
+    make("unhealthy", lambda source: source.replace('return "ok\\n"', 'return "sick\\n", 503'))
+    return made
+
+
+def deploy(path, *extra):
+    return run_playbook("-e", "app_source=local", "-e", "app_local_path=%s" % path,
+                        "-e", "app_health_path=/healthz", *extra)
+
+
+def live_release(host):
+    return os.path.basename(host.file(ROOT + "/current").linked_to)
+
+
+def test_deploy_under_load_drops_no_request(host, site, versions):
+    rc, output = deploy(versions["v1"])
+    assert rc == 0, output[-3000:]
+    v1 = live_release(host)
+    assert site.demo()["release"] == v1
+    load = LoadLoop(host, "http://127.0.0.1:81/demo", name="deploy")
+    rc, output = deploy(versions["v2"])
+    stats = load.stop(linger=3)
+    assert rc == 0, output[-3000:]
+    v2 = live_release(host)
+    assert v2 != v1
+    assert stats["failed"] == 0, stats["errors"]
+    assert stats["sent"] > 50
+    # Both releases answered during the run, and the new one at the end.
+    assert stats["releases"].get(v1) and stats["releases"].get(v2)
+    assert stats["last_release"] == v2
+
+
+def test_release_layout(host):
+    current = host.file(ROOT + "/current")
+    assert current.is_symlink
+    assert current.linked_to.startswith(ROOT + "/releases/")
+    release = host.file(current.linked_to)
+    assert release.user == "root" and release.group == "demo"
+    assert host.file(ROOT + "/previous").is_symlink
+    assert host.file(ROOT + "/previous").linked_to != current.linked_to
+
+
+def test_unchanged_code_is_no_new_release(host, versions):
+    before = host.check_output("ls %s/releases", ROOT)
+    rc, output = deploy(versions["v2"])
+    assert rc == 0, output[-3000:]
+    assert recap(output)["changed"] == 0
+    assert host.check_output("ls %s/releases", ROOT) == before
+
+
+def test_release_that_fails_to_import_never_goes_live(host, site, versions):
+    before = live_release(host)
+    master = [row[0] for row in site.gunicorn_masters()]
+    rc, output = deploy(versions["broken"])
+    assert rc != 0
+    assert "fails to load" in output and "broken on purpose" in output, output[-3000:]
+    assert "The live release is unchanged" in output
+    assert live_release(host) == before
+    assert site.demo()["release"] == before
+    assert [row[0] for row in site.gunicorn_masters()] == master
+    assert not host.run("ls -A %s/releases | grep -v '^%s$' | grep '^\\.build'", ROOT, before).stdout
+
+
+def test_unhealthy_release_is_rolled_back(host, site, versions):
+    before = live_release(host)
+    rc, output = deploy(versions["unhealthy"])
+    assert rc != 0
+    assert "is not healthy" in output and ("Rolled back to release %s" % before) in output, output[-3000:]
+    assert live_release(host) == before
+    assert site.demo()["release"] == before
+    status, _body = site.get("/healthz")
+    assert status == 200
+
+
+def test_rollback_playbook_returns_and_returns_again(host, site):
+    project = os.environ.get("MOLECULE_PROJECT_DIRECTORY")
+    rollback = os.path.join(project, "playbooks", "rollback.yml")
+    before = live_release(host)
+    rc, output = run_playbook("-e", "app_health_path=/healthz", playbook=rollback)
+    assert rc == 0, output[-3000:]
+    after = live_release(host)
+    assert after != before
+    site.wait_for(lambda: site.demo()["release"] == after, timeout=30, what="the previous release to answer")
+    rc, output = run_playbook("-e", "app_health_path=/healthz", playbook=rollback)
+    assert rc == 0, output[-3000:]
+    assert live_release(host) == before
+    site.wait_for(lambda: site.demo()["release"] == before, timeout=30, what="the release to come back")
+
+
+def test_old_releases_are_pruned(host, versions, tmp_path):
+    for index in range(4):
+        path = tmp_path / ("extra%d" % index)
+        shutil.copytree(versions["v1"], str(path))
+        (path / "app.py").write_text((path / "app.py").read_text() + "\n# extra %d\n" % index)
+        rc, output = deploy(str(path), "-e", "app_keep_releases=3")
+        assert rc == 0, output[-3000:]
+    releases = host.check_output("ls %s/releases", ROOT).split()
+    assert len(releases) == 3, releases
+    assert os.path.basename(host.file(ROOT + "/current").linked_to) in releases
+    assert os.path.basename(host.file(ROOT + "/previous").linked_to) in releases
