@@ -31,6 +31,11 @@ PLAYBOOK = """\
     - flaskstack.deploy.supervisor
     - flaskstack.deploy.nginx
   tasks:
+    - name: The live release answers its health path, or the previous one comes back
+      ansible.builtin.include_role:
+        name: flaskstack.deploy.app
+        tasks_from: rollout
+
     - name: A second gunicorn config is written by the module alone
       flaskstack.deploy.gunicorn_config:
         path: /etc/flaskstack/shop/extra.conf.py
