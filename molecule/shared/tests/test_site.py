@@ -75,6 +75,13 @@ def test_gunicorn_runs_as_the_app_user_not_root(site):
     assert {user for _pid, _ppid, user, _args in processes} == {APP}
 
 
+def test_app_user_owns_nothing_outside_its_own_directory(host):
+    # Not the system python its virtualenv links to, not its code, not its config.
+    owned = host.check_output(
+        "find / -xdev -user demo -not -path '/srv/flaskstack/demo/venv*' -not -path '/proc/*' 2>/dev/null || true")
+    assert owned == ""
+
+
 def test_gunicorn_listens_on_no_network_address(host, site):
     gunicorn_pids = {pid for pid, _ppid, _user, _args in site.gunicorn_processes()}
     listening = host.check_output("ss -Hlntup")
