@@ -65,6 +65,13 @@ class Site:
         raise AssertionError("timed out after %d s waiting for %s" % (timeout, what))
 
 
+def only_in_scenarios(*scenarios, why):
+    """Skips the calling test module outside the named molecule scenarios, saying why."""
+    scenario = os.environ.get("MOLECULE_SCENARIO_NAME", "")
+    if scenario not in scenarios:
+        pytest.skip("runs in the %s scenario(s) only, not %s: %s" % ("/".join(scenarios), scenario or "this run", why))
+
+
 @pytest.fixture()
 def site(host):
     return Site(host)
