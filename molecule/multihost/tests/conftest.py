@@ -11,3 +11,4 @@ _spec.loader.exec_module(shared)
 LoadLoop = shared.LoadLoop
 Site = shared.Site
 run_playbook = shared.run_playbook
+recap = shared.recap

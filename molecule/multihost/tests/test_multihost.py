@@ -11,7 +11,7 @@ import shutil
 import pytest
 import testinfra
 
-from conftest import LoadLoop, Site, run_playbook
+from conftest import LoadLoop, Site, recap, run_playbook
 
 testinfra_hosts = ["flaskstack-multihost-lb"]
 
@@ -51,6 +51,14 @@ def write_version(tmp_path, name, extra=""):
     app_py = path / "app.py"
     app_py.write_text(app_py.read_text() + "\n# version %s\n%s" % (name, extra))
     return str(path)
+
+
+def test_converge_limited_to_one_app_server_changes_nothing():
+    # The servers left out by --limit still give their addresses to the
+    # balancer's upstream and to the app servers' allow list.
+    rc, output = run_playbook("--limit", "flaskstack-multihost-app1")
+    assert rc == 0, output[-3000:]
+    assert recap(output)["changed"] == 0, output[-3000:]
 
 
 def test_balancer_reaches_both_app_servers(site):
