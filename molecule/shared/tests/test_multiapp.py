@@ -50,7 +50,7 @@ def test_each_app_has_its_own_service_socket_and_venv(host):
         assert host.file("/etc/nginx/sites-enabled/flaskstack-%s.conf" % app).is_symlink
 
 
-def test_second_converge_changes_nothing():
+def test_second_converge_changes_nothing(host):  # host: keeps this test in file order
     rc, output = run_playbook("-e", apps())
     assert rc == 0, output[-3000:]
     assert recap(output)["changed"] == 0
