@@ -7,8 +7,13 @@ import sys
 from importlib.metadata import version
 
 from flask import Flask, jsonify, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 app = Flask(__name__)
+# nginx is the one proxy in front: trust its X-Forwarded-For and -Proto, one
+# hop deep, so request.remote_addr is the client's address. nginx replaces any
+# X-Forwarded-For a client sends, so a client cannot choose its own address.
+app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
 
 
 @app.get("/")
