@@ -112,7 +112,7 @@ LOAD_CLIENT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "load_cli
 class LoadLoop:
     """load_client.py running in the background inside a container."""
 
-    def __init__(self, host, url, host_header="", name="load"):
+    def __init__(self, host, url, host_header="", name="load", threads=4, max_seconds=120):
         self.host = host
         self.name = name
         self.prefix = "/tmp/flaskstack-%s" % name
@@ -121,8 +121,9 @@ class LoadLoop:
         self.host.run("cat > %s.py <<'FLASKSTACK_EOF'\n%s\nFLASKSTACK_EOF\nrm -f %s.stop %s.json" % (
             self.prefix, script, self.prefix, self.prefix))
         cmd = self.host.run(
-            "setsid nohup python3 %s.py --url %s --host-header '%s' --stop-file %s.stop"
-            " > %s.json 2> %s.err < /dev/null &" % (self.prefix, url, host_header, self.prefix, self.prefix, self.prefix))
+            "setsid nohup python3 %s.py --url %s --host-header '%s' --stop-file %s.stop --threads %d --max-seconds %s"
+            " > %s.json 2> %s.err < /dev/null &" % (
+                self.prefix, url, host_header, self.prefix, threads, max_seconds, self.prefix, self.prefix))
         assert cmd.rc == 0, cmd.stderr
 
     def stop(self, linger=3):

@@ -95,3 +95,17 @@ def test_absent_app_is_removed_and_the_other_keeps_serving(host, site):
     assert not [row for row in site.gunicorn_processes() if row[2] == "shop"]
     assert pids(site, "demo") == demo_before
     assert site.demo({"Host": "shop.test"})["user"] == "demo"
+
+
+def test_unknown_host_is_dropped_once_every_site_has_a_name(host, site):
+    # demo, the catch-all so far, gets a name: port 81 then answers only
+    # demo.test and shop.test, and closes the connection for any other Host.
+    both_named = json.loads(apps())
+    both_named["flaskstack_apps"][0]["nginx_server_name"] = "demo.test"
+    rc, output = run_playbook("-e", json.dumps(both_named))
+    assert rc == 0, output[-3000:]
+    assert host.file("/etc/nginx/sites-enabled/flaskstack-default-81.conf").is_symlink
+    assert site.demo({"Host": "demo.test"})["user"] == "demo"
+    assert site.demo({"Host": "shop.test"})["user"] == "shop"
+    unknown = host.run("curl -sS --max-time 5 -H 'Host: 192.0.2.1' http://localhost:81/demo")
+    assert unknown.rc == 52, "expected an empty reply (444), got rc %d: %s" % (unknown.rc, unknown.stdout)

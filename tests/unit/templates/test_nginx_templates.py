@@ -28,7 +28,10 @@ def app_site(**overrides):
     variables = dict(flaskstack_app_service="flaskstack-shop", flaskstack_app_bind="unix:/run/flaskstack-shop/gunicorn.sock",
                      nginx_listen_port=81, nginx_listen_ipv6=True, nginx_server_name="shop.example.com",
                      nginx_client_max_body_size="10m", nginx_static_dir="", nginx_static_url="/static/",
-                     nginx_static_expires="7d", nginx_proxy_read_timeout=60, nginx_trusted_proxies=[])
+                     nginx_static_expires="7d", nginx_proxy_read_timeout=60, nginx_trusted_proxies=[],
+                     nginx_client_timeout=30, nginx_large_client_header_buffers="4 16k", nginx_deny_hidden_files=True,
+                     nginx_security_headers={"X-Frame-Options": "SAMEORIGIN",
+                                             "Content-Security-Policy": "frame-ancestors 'self'"})
     variables.update(overrides)
     return render("nginx", "etc/nginx/sites-available/flaskstack-app.conf.j2", **variables)
 
@@ -62,3 +65,27 @@ def test_app_site_behind_balancers_answers_only_them():
     assert lines.index("allow 10.0.0.1;") < lines.index("deny all;")
     assert "allow 10.0.0.9;" in lines and "allow 127.0.0.1;" in lines
     assert "proxy_set_header X-Forwarded-For $http_x_forwarded_for;" in lines
+
+
+def test_named_site_leaves_unknown_hosts_to_the_default_server():
+    named = app_site()
+    assert "listen 81;" in named and "listen [::]:81;" in named
+    catch_all = app_site(nginx_server_name="_")
+    assert "listen 81 default_server;" in catch_all and "listen [::]:81 default_server;" in catch_all
+    drop = render("nginx", "etc/nginx/sites-available/flaskstack-default.conf.j2", __nginx_port=8080,
+                  nginx_listen_ipv6=False)
+    assert "listen 8080 default_server;" in drop and "return 444;" in drop and "[::]" not in drop
+
+
+def test_security_headers_are_quoted_for_nginx_and_sent_always():
+    config = app_site(nginx_security_headers={"Content-Security-Policy": "default-src 'self'; img-src \"data:\""})
+    assert 'add_header Content-Security-Policy "default-src \'self\'; img-src \\"data:\\"" always;' in config
+    assert "add_header" not in app_site(nginx_security_headers={})
+
+
+def test_limits_and_hidden_files_are_configurable():
+    config = app_site(nginx_client_timeout=12, nginx_large_client_header_buffers="8 32k")
+    for line in ("client_body_timeout 12s;", "client_header_timeout 12s;", "send_timeout 12s;",
+                 "large_client_header_buffers 8 32k;", "location ~ /\\.(?!well-known/) {"):
+        assert line in config, line
+    assert "well-known" not in app_site(nginx_deny_hidden_files=False)

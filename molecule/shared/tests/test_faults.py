@@ -1,0 +1,161 @@
+"""Faults that must not take the site down. Each test breaks something the way
+it breaks in production, then measures, from inside the container, how long
+until the site answers again; the figures are printed ("recovery: ...")."""
+
+import os
+import subprocess
+import time
+
+import pytest
+
+from conftest import APP, SERVICE, LoadLoop, only_in_scenarios, run_playbook
+
+SCENARIO = os.environ.get("MOLECULE_SCENARIO_NAME", "?")
+PIDFILE = "/run/flaskstack-%s/gunicorn.pid" % APP
+# Runs inside the container: waits until the site answers through nginx and
+# the given condition holds, prints the seconds since START, then sends
+# REQUESTS more requests and prints how many failed.
+WAITER = r'''
+import subprocess, sys, time, urllib.request
+start, mode, old, requests = float(sys.argv[1]), sys.argv[2], set(sys.argv[3].split(",")), int(sys.argv[4])
+def ok():
+    try:
+        return urllib.request.urlopen("http://localhost:81/healthz", timeout=2).status == 200
+    except Exception:
+        return False
+def master():
+    try:
+        return open("%(pidfile)s").read().strip()
+    except OSError:
+        return ""
+def workers():
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", master() or "0"], stdout=subprocess.PIPE, universal_newlines=True)
+    return set(out.stdout.split())
+def ready():
+    if mode == "master":
+        return master() not in old | {""}
+    now = workers()
+    return len(now) >= int(sys.argv[5]) and not now & old
+while time.time() - start < 60:
+    if ready() and ok():
+        break
+    time.sleep(0.05)
+else:
+    print("timeout"); sys.exit(1)
+print("%%.2f" %% (time.time() - start))
+print(sum(1 for _ in range(requests) if not ok()))
+''' % {"pidfile": PIDFILE}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def faults_scenarios(host):
+    only_in_scenarios("default", "supervisor",
+                      why="each process manager recovers on its own; the platforms do not change how, "
+                          "and the suite must stay fast")
+    host.run("cat > /tmp/flaskstack-waiter.py <<'FLASKSTACK_EOF'\n%s\nFLASKSTACK_EOF" % WAITER)
+
+
+def recover(host, action, mode, old, requests=0, count=0):
+    """Runs action (shell) in the container, then waits for the site; returns (seconds, failed requests after)."""
+    cmd = host.run("start=$(date +%%s.%%N); %s; python3 /tmp/flaskstack-waiter.py $start %s %s %d %d" % (
+        action, mode, ",".join(old), requests, count))
+    assert cmd.rc == 0, "the site did not come back: %s %s" % (cmd.stdout, cmd.stderr)
+    seconds, failed = cmd.stdout.split()
+    return float(seconds), int(failed)
+
+
+def test_master_killed_with_sigkill_serves_again_within_10_s(host, site, process_manager):
+    master = host.file(PIDFILE).content_string.strip()
+    seconds, failed = recover(host, "kill -KILL %s" % master, "master", [master], requests=50)
+    print("recovery: %s master SIGKILL (%s) -> serving again in %.2f s, then %d of 50 requests failed" % (
+        SCENARIO, process_manager, seconds, failed))
+    assert seconds <= 10
+    assert failed == 0
+    assert len(site.gunicorn_masters()) == 1
+
+
+def test_all_workers_killed_are_respawned_without_failed_requests(host, process_manager):
+    master = host.file(PIDFILE).content_string.strip()
+    workers = host.check_output("ps -o pid= --ppid %s", master).split()
+    assert workers
+    seconds, failed = recover(host, "kill -KILL %s" % " ".join(workers), "workers", workers,
+                              requests=200, count=len(workers))
+    print("recovery: %s all %d workers SIGKILL (%s) -> respawned and serving in %.2f s, then %d of 200 requests failed" % (
+        SCENARIO, len(workers), process_manager, seconds, failed))
+    assert failed == 0
+    assert host.file(PIDFILE).content_string.strip() == master, "the master was replaced, not just its workers"
+
+
+def test_container_restart_serves_again_with_no_ansible_run(host, process_manager):
+    name = host.ansible.get_variables()["inventory_hostname"]
+
+    def started_at():
+        return subprocess.run(["docker", "inspect", "-f", "{{.State.StartedAt}}", name], stdout=subprocess.PIPE,
+                              universal_newlines=True, check=True).stdout.strip()
+
+    first_start = started_at()
+    # SIGRTMIN+3 asks systemd (PID 1) for a clean halt, as `docker stop` of a systemd container should.
+    subprocess.run(["docker", "kill", "--signal", "SIGRTMIN+3", name], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["docker", "wait", name], check=True, stdout=subprocess.DEVNULL, timeout=120)
+    started = time.monotonic()
+    subprocess.run(["docker", "start", name], check=True, stdout=subprocess.DEVNULL)
+    deadline = started + 120
+    while time.monotonic() < deadline:
+        probe = subprocess.run(["docker", "exec", name, "curl", "-sf", "--max-time", "2", "http://localhost:81/healthz"],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=False)
+        if probe.returncode == 0 and probe.stdout == b"ok\n":
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError("the site did not come back within 120 s of the container's start")
+    seconds = time.monotonic() - started
+    assert started_at() != first_start, "the container did not restart"
+    print("recovery: %s container stop/start (%s) -> serving again %.1f s after start" % (SCENARIO, process_manager, seconds))
+    assert host.service("nginx").is_running
+    assert host.file("/run/flaskstack-%s/gunicorn.sock" % APP).is_socket
+
+
+def test_invalid_nginx_config_fails_the_play_and_the_old_one_stays_live(host, site):
+    only_in_scenarios("default", why="nginx's validation does not depend on the process manager")
+    site_file = host.file("/etc/nginx/sites-available/%s.conf" % SERVICE)
+    before = site_file.sha256sum
+    rc, output = run_playbook("-e", "nginx_client_max_body_size=lots")
+    assert rc != 0
+    assert "nginx rejects the new %s.conf; the live config is unchanged" % SERVICE in output, output[-3000:]
+    assert "client_max_body_size" in output and "directive invalid value" in output, output[-3000:]
+    assert host.file("/etc/nginx/sites-available/%s.conf" % SERVICE).sha256sum == before
+    assert host.run("nginx -t -q").rc == 0
+    assert not host.run("ls -A /etc/nginx | grep flaskstack-test").stdout, "the checker left files behind"
+    status, _body = site.get("/")
+    assert status == 200
+
+
+def test_sustained_load_has_no_errors_and_bounded_worker_memory(host, site):
+    only_in_scenarios("default", why="one 60 s run shows the limits of gunicorn's worker recycling; "
+                                     "supervisor runs the same gunicorn")
+    master = host.file(PIDFILE).content_string.strip()
+
+    def worker_rss():
+        rows = host.check_output("ps -o pid=,rss= --ppid %s", master).split("\n")
+        return dict(tuple(map(int, row.split())) for row in rows if row.strip())
+
+    before = worker_rss()
+    seen = set(before)
+    peak = max(before.values())
+    load = LoadLoop(host, "http://localhost:81/demo", name="sustained", threads=64, max_seconds=60)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        time.sleep(5)
+        now = worker_rss()
+        seen |= set(now)
+        peak = max([peak] + list(now.values()))
+    stats = load.stop(linger=0)
+    after = worker_rss()
+    print("memory: %s worker RSS before %d-%d kB, peak under load %d kB, after %d-%d kB; "
+          "%d worker processes served the run (max_requests 1000 + jitter 100 replaces them)" % (
+              SCENARIO, min(before.values()), max(before.values()), peak, min(after.values()),
+              max(after.values()), len(seen)))
+    assert stats["failed"] == 0, stats
+    assert stats["sent"] > 0
+    assert len(seen) > len(before), "no worker was recycled under load: max_requests is not in effect"
+    assert peak <= max(before.values()) * 2 + 20 * 1024, "worker memory grew without bound"
