@@ -26,6 +26,11 @@ def cell(value):
     return text.replace("|", "\\|")
 
 
+def paragraphs(description):
+    """A description as its list of paragraphs: argument specs allow a string or a list."""
+    return [description] if isinstance(description, str) else list(description or [])
+
+
 def default_text(spec):
     if "default" not in spec:
         return "*required*" if spec.get("required") else ""
@@ -39,9 +44,6 @@ def render(role):
     with open(os.path.join(ROLES, role, "meta", "argument_specs.yml")) as handle:
         specs = yaml.safe_load(handle)["argument_specs"]
     main = specs["main"]
-    description = main.get("description", [])
-    if isinstance(description, str):
-        description = [description]
     lines = [
         "# flaskstack.deploy.%s" % role,
         "",
@@ -50,14 +52,14 @@ def render(role):
         main["short_description"] + ".",
         "",
     ]
-    for paragraph in description:
+    for paragraph in paragraphs(main.get("description")):
         lines += [" ".join(paragraph.split()), ""]
     lines += ["## Variables", "", "| variable | type | default | what it changes |", "|---|---|---|---|"]
     for name, spec in sorted(main.get("options", {}).items()):
         kind = spec.get("type", "str")
         if spec.get("choices"):
             kind += " (%s)" % ", ".join(str(c) for c in spec["choices"])
-        lines.append("| `%s` | %s | %s | %s |" % (name, cell(kind), cell(default_text(spec)), cell(spec.get("description", ""))))
+        lines.append("| `%s` | %s | %s | %s |" % (name, cell(kind), cell(default_text(spec)), cell(" ".join(paragraphs(spec.get("description"))))))
     lines += ["", "## Example", "", EXAMPLE.format(role=role).rstrip("\n"), ""]
     others = sorted(name for name in specs if name != "main")
     if others:
