@@ -106,6 +106,12 @@ def recap(output):
     return dict(zip(("ok", "changed", "unreachable", "failed"), map(int, match.groups())))
 
 
+def write_file(host, path, text):
+    """Writes text to path inside the container (a script the tests run there)."""
+    cmd = host.run("cat > %s <<'FLASKSTACK_EOF'\n%s\nFLASKSTACK_EOF" % (path, text))
+    assert cmd.rc == 0, cmd.stderr
+
+
 LOAD_CLIENT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "load_client.py")
 
 
@@ -117,9 +123,8 @@ class LoadLoop:
         self.name = name
         self.prefix = "/tmp/flaskstack-%s" % name
         with open(LOAD_CLIENT) as handle:
-            script = handle.read()
-        self.host.run("cat > %s.py <<'FLASKSTACK_EOF'\n%s\nFLASKSTACK_EOF\nrm -f %s.stop %s.json" % (
-            self.prefix, script, self.prefix, self.prefix))
+            write_file(self.host, self.prefix + ".py", handle.read())
+        self.host.run("rm -f %s.stop %s.json" % (self.prefix, self.prefix))
         cmd = self.host.run(
             "setsid nohup python3 %s.py --url %s --host-header '%s' --stop-file %s.stop --threads %d --max-seconds %s"
             " > %s.json 2> %s.err < /dev/null &" % (

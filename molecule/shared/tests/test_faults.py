@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import APP, SERVICE, LoadLoop, only_in_scenarios, run_playbook
+from conftest import APP, SERVICE, LoadLoop, only_in_scenarios, run_playbook, write_file
 
 SCENARIO = os.environ.get("MOLECULE_SCENARIO_NAME", "?")
 PIDFILE = "/run/flaskstack-%s/gunicorn.pid" % APP
@@ -52,7 +52,7 @@ def faults_scenarios(host):
     only_in_scenarios("default", "supervisor",
                       why="each process manager recovers on its own; the platforms do not change how, "
                           "and the suite must stay fast")
-    host.run("cat > /tmp/flaskstack-waiter.py <<'FLASKSTACK_EOF'\n%s\nFLASKSTACK_EOF" % WAITER)
+    write_file(host, "/tmp/flaskstack-waiter.py", WAITER)
 
 
 def recover(host, action, mode, old, requests=0, count=0):
