@@ -6,7 +6,7 @@ import socket
 import sys
 from importlib.metadata import version
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, request, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 app = Flask(__name__)
@@ -42,6 +42,8 @@ def demo():
         hostname=socket.gethostname(),
         host=request.host,
         scheme=request.scheme,
+        # The URL the app builds for itself: https behind an HTTPS site.
+        url=url_for("demo", _external=True),
         remote_addr=request.remote_addr,
         x_forwarded_for=request.headers.get("X-Forwarded-For", ""),
         x_forwarded_host=request.headers.get("X-Forwarded-Host", ""),
