@@ -31,7 +31,8 @@ def app_site(**overrides):
                      nginx_static_expires="7d", nginx_proxy_read_timeout=60, nginx_trusted_proxies=[],
                      nginx_client_timeout=30, nginx_large_client_header_buffers="4 16k", nginx_deny_hidden_files=True,
                      nginx_security_headers={"X-Frame-Options": "SAMEORIGIN",
-                                             "Content-Security-Policy": "frame-ancestors 'self'"})
+                                             "Content-Security-Policy": "frame-ancestors 'self'"},
+                     nginx_tls="none")
     variables.update(overrides)
     return render("nginx", "etc/nginx/sites-available/flaskstack-app.conf.j2", **variables)
 
@@ -89,3 +90,61 @@ def test_limits_and_hidden_files_are_configurable():
                  "large_client_header_buffers 8 32k;", "location ~ /\\.(?!well-known/) {"):
         assert line in config, line
     assert "well-known" not in app_site(nginx_deny_hidden_files=False)
+
+
+def tls_site(**overrides):
+    variables = dict(nginx_tls="acme", nginx_tls_port=443, nginx_tls_hsts="max-age=63072000", nginx_tls_redirect=True,
+                     nginx_tls_resolvers=["127.0.0.11"], __nginx_tls_pem="/etc/ssl/flaskstack/flaskstack-shop/acme.pem",
+                     __nginx_acme_webroot="/var/www/flaskstack-acme", __nginx_http2="directive", __nginx_ocsp_stapling=False)
+    variables.update(overrides)
+    return app_site(**variables)
+
+
+def server_blocks(config):
+    """The server { } blocks of a site, as text."""
+    return ["server {" + block for block in config.split("\nserver {")[1:]]
+
+
+def test_tls_site_redirects_http_but_serves_acme_challenges():
+    http, https = server_blocks(tls_site())
+    assert "location ^~ /.well-known/acme-challenge/ {\n        root /var/www/flaskstack-acme;" in http
+    assert "return 301 https://$host$request_uri;" in http
+    assert "proxy_pass" not in http
+    assert "listen 443 ssl;" in https and "http2 on;" in https
+    assert "proxy_set_header X-Forwarded-Proto $scheme;" in https
+
+
+def test_tls_site_follows_the_intermediate_profile():
+    https = server_blocks(tls_site())[1]
+    assert "ssl_protocols TLSv1.2 TLSv1.3;" in https
+    assert "ssl_prefer_server_ciphers off;" in https
+    assert "ssl_session_tickets off;" in https
+    ciphers = https.split("ssl_ciphers ")[1].split(";")[0].split(":")
+    assert ciphers[0] == "ECDHE-ECDSA-AES128-GCM-SHA256" and len(ciphers) == 9
+    assert all("GCM" in cipher or "CHACHA20" in cipher for cipher in ciphers)
+    assert 'add_header Strict-Transport-Security "max-age=63072000" always;' in https
+
+
+@pytest.mark.parametrize("http2, listen, directive", [
+    ("listen", "listen 443 ssl http2;", False),
+    ("directive", "listen 443 ssl;", True),
+    ("", "listen 443 ssl;", False),
+])
+def test_http2_takes_the_form_the_installed_nginx_knows(http2, listen, directive):
+    https = server_blocks(tls_site(__nginx_http2=http2))[1]
+    assert listen in https
+    assert ("http2 on;" in https) == directive
+
+
+def test_stapling_only_for_a_certificate_with_a_responder():
+    assert "ssl_stapling" not in tls_site()
+    stapled = tls_site(__nginx_ocsp_stapling=True, nginx_tls_resolvers=["10.0.0.2", "fd00::53"])
+    assert "ssl_stapling on;" in stapled and "ssl_stapling_verify on;" in stapled
+    assert "resolver 10.0.0.2 [fd00::53];" in stapled
+
+
+def test_tls_without_redirect_or_hsts_and_on_another_port():
+    http, https = server_blocks(tls_site(nginx_tls="selfsigned", nginx_tls_redirect=False, nginx_tls_hsts="", nginx_tls_port=8443))
+    assert "proxy_pass" in http and "acme-challenge" not in http
+    assert "listen 8443 ssl;" in https and "Strict-Transport-Security" not in https
+    assert "return 301 https://$host:8443$request_uri;" in tls_site(nginx_tls_port=8443)
