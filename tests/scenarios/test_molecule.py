@@ -21,7 +21,7 @@ RESULTS = os.path.join(ROOT, ".cache", "results")
 TESTINFRA_COUNTS = {}
 # Lines the testinfra tests print to report a figure ("load: sent=... failed=0").
 FIGURES = {}
-FIGURE_PREFIXES = ("load:", "failover:", "recovery:", "exposure:", "memory:", "bad input:")
+FIGURE_PREFIXES = ("load:", "failover:", "recovery:", "exposure:", "memory:", "bad input:", "renewal:", "tls:")
 
 
 def junit_figures(junit_path):

@@ -118,7 +118,7 @@ LOAD_CLIENT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "load_cli
 class LoadLoop:
     """load_client.py running in the background inside a container."""
 
-    def __init__(self, host, url, host_header="", name="load", threads=4, max_seconds=120):
+    def __init__(self, host, url, host_header="", name="load", threads=4, max_seconds=120, cafile=""):
         self.host = host
         self.name = name
         self.prefix = "/tmp/flaskstack-%s" % name
@@ -127,8 +127,8 @@ class LoadLoop:
         self.host.run("rm -f %s.stop %s.json" % (self.prefix, self.prefix))
         cmd = self.host.run(
             "setsid nohup python3 %s.py --url %s --host-header '%s' --stop-file %s.stop --threads %d --max-seconds %s"
-            " > %s.json 2> %s.err < /dev/null &" % (
-                self.prefix, url, host_header, self.prefix, threads, max_seconds, self.prefix, self.prefix))
+            " --cafile '%s' > %s.json 2> %s.err < /dev/null &" % (
+                self.prefix, url, host_header, self.prefix, threads, max_seconds, cafile, self.prefix, self.prefix))
         assert cmd.rc == 0, cmd.stderr
 
     def stop(self, linger=3):

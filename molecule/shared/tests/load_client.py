@@ -10,6 +10,7 @@ import argparse
 import http.client
 import json
 import os
+import ssl
 import threading
 import time
 import urllib.parse
@@ -23,11 +24,18 @@ def main():
     parser.add_argument("--stop-file", required=True)
     parser.add_argument("--max-seconds", type=float, default=120)
     parser.add_argument("--max-requests", type=int, default=200000)
+    parser.add_argument("--cafile", default="", help="https: the CA the server's chain must verify against")
     args = parser.parse_args()
     url = urllib.parse.urlsplit(args.url)
     lock = threading.Lock()
     stats = {"sent": 0, "failed": 0, "errors": [], "releases": {}, "last_release": None}
     deadline = time.monotonic() + args.max_seconds
+    context = ssl.create_default_context(cafile=args.cafile or None) if url.scheme == "https" else None
+
+    def connect():
+        if context:
+            return http.client.HTTPSConnection(url.hostname, url.port or 443, timeout=10, context=context)
+        return http.client.HTTPConnection(url.hostname, url.port or 80, timeout=10)
 
     def record(ok, detail, release=None):
         with lock:
@@ -45,7 +53,7 @@ def main():
             with lock:
                 if stats["sent"] >= args.max_requests:
                     return
-            conn = http.client.HTTPConnection(url.hostname, url.port or 80, timeout=10)
+            conn = connect()
             try:
                 headers = {"Host": args.host_header} if args.host_header else {}
                 conn.request("GET", url.path or "/", headers=headers)

@@ -33,6 +33,10 @@ BAD_SETS = [
     ({"gunicorn_read_write_paths": ["uploads"]}, "gunicorn_read_write_paths"),
     ({"gunicorn_settings": {"daemon": True}}, "daemon"),
     ({"supervisor_log_dir": "logs"}, "supervisor_log_dir"),
+    ({"nginx_tls": "letsencrypt"}, "nginx_tls"),
+    ({"nginx_tls": "provided"}, "nginx_tls_certificate"),
+    ({"nginx_tls": "acme"}, "nginx_acme_domains"),
+    ({"nginx_tls": "selfsigned", "nginx_tls_hsts": "1 year"}, "nginx_tls_hsts"),
     ({"flaskstack_apps": "demo"}, "flaskstack_apps"),
     ({"flaskstack_apps": [{"flaskstack_app_name": "demo", "gunicorn_wrokers": 3}]}, "gunicorn_wrokers"),
 ]
