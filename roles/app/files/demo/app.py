@@ -59,3 +59,10 @@ def demo():
 @app.get("/healthz")
 def healthz():
     return "ok\n"
+
+
+@app.post("/upload")
+def upload():
+    # Reads the whole body, as an upload form would: proves a large request
+    # gets through nginx to the app whole.
+    return jsonify(received=len(request.get_data()))
