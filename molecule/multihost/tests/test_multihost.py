@@ -98,7 +98,8 @@ def test_balancer_routes_around_a_stopped_app_server(site):
 
 def test_rolling_deploy_under_load_drops_no_request(host, tmp_path):
     before = {name: live_release(name) for name in APP_SERVERS}
-    load = LoadLoop(host, "http://127.0.0.1:81/demo", name="rolling-deploy")
+    # Bounded, and well above a rolling deploy of two servers (about 2 min here).
+    load = LoadLoop(host, "http://127.0.0.1:81/demo", name="rolling-deploy", max_seconds=300)
     rc, output = run_playbook("-e", "flaskstack_serial=1", "-e", "app_source=local",
                               "-e", "app_local_path=%s" % write_version(tmp_path, "v2"))
     stats = load.stop(linger=3)

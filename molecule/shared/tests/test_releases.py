@@ -65,7 +65,8 @@ def test_deploy_under_load_drops_no_request(host, site, versions):
     assert rc == 0, output[-3000:]
     v1 = live_release(host)
     assert site.demo()["release"] == v1
-    load = LoadLoop(host, "http://127.0.0.1:81/demo", name="deploy")
+    # Bounded, and well above a deploy (1 to 2 min here), so it spans the whole deploy.
+    load = LoadLoop(host, "http://127.0.0.1:81/demo", name="deploy", max_seconds=300)
     rc, output = deploy(versions["v2"])
     stats = load.stop(linger=3)
     assert rc == 0, output[-3000:]
