@@ -437,9 +437,13 @@ def normalize_value(name, value, cpu_count=1):
     if kind == "bool":
         return _as_bool(name, value)
     if kind in ("str", "log_target"):
+        if name == "accesslog" and value in (None, ""):
+            # No access log: gunicorn's own default.
+            return None
         text = _as_str(name, value)
         if kind == "log_target" and text != "-" and not text.startswith("/"):
-            raise ValueError("%s: expected '-' (stdout/stderr, for systemd's journal or supervisor) or an absolute file path, got %r" % (name, text))
+            raise ValueError("%s: expected '-' (stdout/stderr, for systemd's journal or supervisor) or an absolute file path%s, got %r" % (
+                name, ", or '' for none" if name == "accesslog" else "", text))
         return text
     if kind == "abspath":
         text = _as_str(name, value)
