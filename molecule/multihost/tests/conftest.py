@@ -1,14 +1,7 @@
-"""The multihost checks reuse the shared helpers (Site, run_playbook, LoadLoop)."""
+"""The multihost checks reuse the shared helpers (Site, run_playbook, recap, LoadLoop)."""
 
-import importlib.util
 import os
+import sys
 
-SHARED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "tests", "conftest.py")
-_spec = importlib.util.spec_from_file_location("flaskstack_shared_conftest", SHARED)
-shared = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(shared)
-
-LoadLoop = shared.LoadLoop
-Site = shared.Site
-run_playbook = shared.run_playbook
-recap = shared.recap
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "tests"))
+from shared_helpers import LoadLoop, Site, recap, run_playbook  # noqa: E402,F401 pylint: disable=wrong-import-position,unused-import

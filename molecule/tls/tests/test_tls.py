@@ -181,10 +181,11 @@ def test_check_mode_with_diff_reports_no_change_and_prints_no_key():
 
 
 def provided_pair(web, tmp_path, name, key_of=None):
-    """A CA and a leaf for name made on the host; the files on the controller.
+    """A leaf for name, signed by a CA made on the host once; the files on the controller.
     key_of: take the key of another pair instead (a mismatch)."""
     web.check_output(
-        "cd /tmp && openssl req -x509 -newkey rsa:2048 -nodes -days 5 -subj /CN=provided-ca -keyout pca.key -out pca.pem 2>/dev/null"
+        "cd /tmp && { test -f pca.pem || openssl req -x509 -newkey rsa:2048 -nodes -days 5 -subj /CN=provided-ca"
+        " -keyout pca.key -out pca.pem 2>/dev/null; }"
         " && openssl req -newkey rsa:2048 -nodes -subj /CN=%s -keyout %s.key -out %s.csr 2>/dev/null"
         " && printf 'subjectAltName=DNS:%s\\n' > %s.ext"
         " && openssl x509 -req -in %s.csr -CA pca.pem -CAkey pca.key -CAcreateserial -days 5 -extfile %s.ext -out %s.crt 2>/dev/null",
