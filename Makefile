@@ -8,7 +8,7 @@ IMAGES := bullseye:flaskstack/debian:11 bookworm:flaskstack/debian:12 trixie:fla
 
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: demo demo-clean test unit engine image venv host-tools docs
+.PHONY: demo demo-clean test unit engine image venv host-tools docs bench
 
 $(BIN)/.installed: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,16 @@ demo: venv engine
 
 demo-clean:
 	docker rm -f flaskstack-demo
+
+$(BIN)/.bench: $(BIN)/.installed requirements-bench.txt
+	$(BIN)/pip install --quiet -r requirements-bench.txt
+	touch $@
+
+# Converge and serving speed against the baselines, on fresh Debian 12
+# containers (about 15 minutes): a table, docs/performance.md and its chart.
+bench: venv $(BIN)/.bench engine
+	bash scripts/build-image.sh bookworm flaskstack/debian:12
+	$(BIN)/python scripts/bench.py
 
 # Role READMEs from each role's meta/argument_specs.yml.
 docs: venv

@@ -1,0 +1,372 @@
+"""make bench: how fast the collection converges and how fast the site serves.
+
+Everything runs on fresh Debian 12 containers (the image `make image` builds),
+in one run, so the figures are ratios between setups measured side by side:
+
+1. Provisioning: the floor (the same packages by plain apt-get and pip in a
+   fresh container), a cold converge of site.yml, a warm re-run.
+2. Serving: wrk inside the converged container, 64 connections, against the
+   collection's defaults, the seed-literal setup of the blog posts, nginx
+   answering by itself (the ceiling) and gunicorn without nginx; then each
+   tuning lever, one at a time, on top of the defaults.
+3. Scale: a cold converge of three app servers at once.
+4. Memory: RSS of nginx and gunicorn at idle and after the load.
+
+It prints a table, writes docs/performance.md and docs/performance.png, and
+ends with one machine-readable line:
+bench: cold_vs_floor=<x> warm_s=<s> serve_vs_seed=<x> p99_vs_seed=<x> proxy_vs_ceiling=<x> scale3_vs_1=<x>
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WORK = os.path.join(ROOT, ".cache", "bench")
+DOC = os.path.join(ROOT, "docs", "performance.md")
+CHART = os.path.join(ROOT, "docs", "performance.png")
+IMAGE = "flaskstack/debian:12"
+PREFIX = "fsbench-"
+
+# The demo app as the collection installs it (shipped inventory, defaults).
+APP = "demo"
+APP_ROOT = "/srv/flaskstack/" + APP
+APP_CONF = "/etc/flaskstack/%s/gunicorn.conf.py" % APP
+APP_SITE = "/etc/nginx/sites-available/flaskstack-%s.conf" % APP
+SERVICE = "flaskstack-" + APP
+
+# The blog posts' setup: gunicorn -w 4 on TCP, nginx proxy_pass to it, no
+# upstream keepalive; and nginx answering by itself, the proxy's ceiling.
+SEED_SITE = """\
+server {
+    listen 82;
+    location / {
+        proxy_pass http://127.0.0.1:5000;
+        proxy_set_header Host $host;
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    }
+}
+server {
+    listen 83;
+    location / {
+        return 200 "Hello World!\\n";
+    }
+}
+"""
+
+# One change on top of the defaults each: (name, what it tests, gunicorn
+# config lines appended (later lines win in a Python config), nginx site edits
+# as (pattern, replacement) on the rendered site[, a systemd drop-in]).
+LEVERS = [
+    # The defaults again in every round: each lever is compared with them, not
+    # with the earlier runs, so a machine that slows down mid-run skews nothing.
+    ("defaults", "none: the defaults as converged, measured again in each round", [], []),
+    ("max-requests-1000", "worker replaced every 1000 requests (+ jitter 100), the old default",
+     ["max_requests = 1000", "max_requests_jitter = 100"], []),
+    ("tmp-on-disk", "worker_tmp_dir unset: heartbeat file in the private /tmp, on disk",
+     ["worker_tmp_dir = None"], []),
+    ("tcp", "gunicorn on 127.0.0.1:8000 instead of the unix socket",
+     ["bind = ['127.0.0.1:8000']"],
+     [(r"server unix:\S+", "server 127.0.0.1:8000")]),
+    ("accesslog-journal", "gunicorn's access log to the journal too, the old default",
+     ["accesslog = '-'"], []),
+    ("nginx-log-buffer", "nginx access log buffered (buffer=64k flush=1s)",
+     [], [(r"(\n    location / \{)", r"\n    access_log /var/log/nginx/access.log combined buffer=64k flush=1s;\1")]),
+    ("preload", "preload_app = True",
+     ["preload_app = True"], []),
+    ("workers-3", "3 workers instead of 2 x cores + 1",
+     ["workers = 3"], []),
+    ("workers-9", "9 workers instead of 2 x cores + 1",
+     ["workers = 9"], []),
+    ("gthread-keepalive", "gthread, 4 threads, nginx keeps 16 upstream connections",
+     ["worker_class = 'gthread'", "threads = 4"],
+     [(r"(fail_timeout=0;)", r"\1\n    keepalive 16;")]),
+    ("no-syscall-filter", "the service's SystemCallFilter lifted (the rest of the sandbox stays)",
+     [], [], "[Service]\nSystemCallFilter=\n"),
+]
+DROPIN = "/etc/systemd/system/%s.service.d/zz-bench-lever.conf" % SERVICE
+
+
+def log(message):
+    print("bench: %s" % message if not message.startswith("bench:") else message, flush=True)
+
+
+def run(cmd, check=True, capture=True, timeout=1800, env=None):
+    """Run a command; its output is returned (and kept in the work dir on failure)."""
+    result = subprocess.run(cmd, stdout=subprocess.PIPE if capture else None,
+                            stderr=subprocess.STDOUT if capture else None,
+                            universal_newlines=True, timeout=timeout, check=False, env=env)
+    if check and result.returncode != 0:
+        sys.stderr.write(result.stdout or "")
+        raise SystemExit("bench: failed (%d): %s" % (result.returncode, " ".join(cmd)))
+    return result.stdout or ""
+
+
+def dexec(name, script, check=True, timeout=1800):
+    return run(["docker", "exec", name, "bash", "-c", script], check=check, timeout=timeout)
+
+
+def start(name):
+    """A fresh container from the test image, systemd as PID 1 (see ENVIRONMENT)."""
+    run(["docker", "rm", "-f", name], check=False)
+    run(["docker", "run", "-d", "--name", name, "--hostname", name,
+         "--cap-add", "SYS_ADMIN", "--security-opt", "seccomp=unconfined", "--cgroupns", "host",
+         "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "--tmpfs", "/run", "--tmpfs", "/run/lock",
+         IMAGE, "/lib/systemd/systemd"])
+    for _attempt in range(60):
+        state = dexec(name, "systemctl is-system-running || true", check=False).strip()
+        if state in ("running", "degraded"):
+            return
+        time.sleep(1)
+    raise SystemExit("bench: %s: systemd did not come up" % name)
+
+
+def cleanup():
+    names = run(["docker", "ps", "-aq", "--filter", "name=^" + PREFIX], check=False).split()
+    if names:
+        run(["docker", "rm", "-f"] + names, check=False)
+
+
+def inventory(label, hosts):
+    """The shipped inventory's group_vars with the bench containers as webservers."""
+    path = os.path.join(WORK, "inventory-" + label)
+    os.makedirs(path, exist_ok=True)
+    link = os.path.join(path, "group_vars")
+    if not os.path.islink(link):
+        os.symlink(os.path.join(ROOT, "inventory", "group_vars"), link)
+    data = {"all": {"children": {
+        "webservers": {"hosts": {h: {"ansible_connection": "community.docker.docker"} for h in hosts}},
+        "loadbalancers": {"hosts": {}}}}}
+    with open(os.path.join(path, "hosts.yml"), "w") as handle:
+        yaml.safe_dump(data, handle)
+    return path
+
+
+RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+
+
+def converge(label, hosts, **settings):
+    """site.yml from this checkout, as a user runs it; seconds, changed per host, task times."""
+    env = dict(os.environ, ANSIBLE_CALLBACKS_ENABLED="ansible.posix.profile_tasks",
+               PROFILE_TASKS_TASK_OUTPUT_LIMIT="12", ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", **settings)
+    cmd = ["ansible-playbook", "site.yml", "-i", inventory(label, hosts)]
+    began = time.monotonic()
+    result = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            universal_newlines=True, timeout=1800, check=False)
+    seconds = time.monotonic() - began
+    with open(os.path.join(WORK, "converge-%s.log" % label), "w") as handle:
+        handle.write(result.stdout)
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout[-6000:])
+        raise SystemExit("bench: converge %s failed; log in %s" % (label, WORK))
+    recap = {m.group(1): dict(ok=int(m.group(2)), changed=int(m.group(3)), failed=int(m.group(5)))
+             for m in RECAP.finditer(result.stdout)}
+    slowest = re.findall(r"^(.{1,90}?)\s-+\s+(\d+\.\d+)s$", result.stdout, re.M)
+    # Tasks that ran a module on a host (ok or changed), the per-task cost's multiplier.
+    ran = len(re.findall(r"^(?:ok|changed): \[", result.stdout, re.M))
+    return dict(seconds=seconds, recap=recap, ran=ran, slowest=[(t.strip(), float(s)) for t, s in slowest])
+
+
+def packages():
+    """The packages the collection's roles install for the shipped inventory."""
+    with open(os.path.join(ROOT, "roles", "python", "vars", "main.yml")) as handle:
+        python = yaml.safe_load(handle)["__python_packages_default"]
+    return python + ["nginx", "openssl"]
+
+
+def floor():
+    """The same packages, by hand: apt-get install, then pip install into a venv."""
+    name = PREFIX + "floor"
+    start(name)
+    script = ("set -e; export DEBIAN_FRONTEND=noninteractive; apt-get update -qq; "
+              "apt-get install -y -qq %s >/dev/null; python3 -m venv /srv/floor; "
+              "/srv/floor/bin/pip install -q flask gunicorn" % " ".join(packages()))
+    began = time.monotonic()
+    dexec(name, script)
+    seconds = time.monotonic() - began
+    run(["docker", "rm", "-f", name], check=False)
+    return seconds
+
+
+WRK_RATE = re.compile(r"Requests/sec:\s+([\d.]+)")
+WRK_LAT = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
+WRK_ERR = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
+WRK_NON2XX = re.compile(r"Non-2xx or 3xx responses: (\d+)")
+WRK_TOTAL = re.compile(r"(\d+) requests in")
+
+
+def load(name, url, seconds):
+    """wrk inside the container: 2 threads, 64 connections; req/s, p50, p99 (ms), errors."""
+    dexec(name, "wrk -t2 -c64 -d2s %s >/dev/null" % shlex.quote(url))  # warm-up
+    out = dexec(name, "wrk -t2 -c64 -d%ds --latency %s" % (seconds, shlex.quote(url)))
+    scale = dict(us=0.001, ms=1.0, s=1000.0)
+    lat = {p: float(v) * scale[u] for p, v, u in WRK_LAT.findall(out)}
+    errors = sum(int(n) for n in (WRK_ERR.search(out).groups() if WRK_ERR.search(out) else ()))
+    errors += int(WRK_NON2XX.search(out).group(1)) if WRK_NON2XX.search(out) else 0
+    return dict(rps=float(WRK_RATE.search(out).group(1)), p50=lat["50"], p99=lat["99"],
+                errors=errors, requests=int(WRK_TOTAL.search(out).group(1)))
+
+
+def rss(name):
+    """Resident memory (MiB) of nginx and of the demo app's gunicorn, by systemd unit."""
+    units = dict(nginx="nginx.service", gunicorn=SERVICE + ".service")
+    total = dict.fromkeys(units, 0)
+    for line in dexec(name, "ps -eo rss=,unit=").splitlines():
+        kib, unit = line.split(None, 1)
+        for key, wanted in units.items():
+            total[key] += int(kib) if unit.strip() == wanted else 0
+    return {key: kib / 1024.0 for key, kib in total.items()}
+
+
+def restart_app(name):
+    dexec(name, "systemctl daemon-reload && systemctl restart %s && nginx -t -q && systemctl reload nginx" % SERVICE)
+    wait_http(name, "http://127.0.0.1:81/")
+
+
+def wait_http(name, url):
+    for _attempt in range(60):
+        if dexec(name, "curl -fsS -o /dev/null %s" % shlex.quote(url), check=False) == "":
+            return
+        time.sleep(0.5)
+    raise SystemExit("bench: %s did not answer on %s" % (name, url))
+
+
+def serving(name, seconds, rounds, lever_rounds):
+    """The four setups side by side, then each lever on top of the defaults."""
+    dexec(name, "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null")
+    memory = dict(idle=rss(name))
+    # The seed-literal gunicorn runs the same release with the same venv, as
+    # the app's user, like the blog posts' `gunicorn -w 4 app:app`.
+    dexec(name, "systemd-run --unit fsbench-seed --uid %s --working-directory %s/current "
+                "%s/venv/bin/gunicorn -w 4 -b 127.0.0.1:5000 app:app" % (APP, APP_ROOT, APP_ROOT))
+    dexec(name, "cat > /etc/nginx/sites-enabled/fsbench-seed.conf <<'EOF'\n%sEOF\n"
+                "nginx -t -q && systemctl reload nginx" % SEED_SITE)
+    setups = [("defaults", "http://127.0.0.1:81/"), ("seed-literal", "http://127.0.0.1:82/"),
+              ("ceiling", "http://127.0.0.1:83/"), ("gunicorn-direct", "http://127.0.0.1:5000/")]
+    for _label, url in setups:
+        wait_http(name, url)
+    runs = {label: [] for label, _url in setups}
+    # Interleaved rounds: a noisy minute hurts every setup, not one.
+    for _round in range(rounds):
+        for label, url in setups:
+            runs[label].append(load(name, url, seconds))
+            log("serve %-16s %8.0f req/s p99 %.1f ms" % (label, runs[label][-1]["rps"], runs[label][-1]["p99"]))
+    memory["loaded"] = rss(name)
+    results = {label: median_run(r) for label, r in runs.items()}
+
+    conf = dexec(name, "cat %s" % APP_CONF)
+    site = dexec(name, "cat %s" % APP_SITE)
+    levers = {lever[0]: [] for lever in LEVERS}
+    for _round in range(lever_rounds):
+        for lever, what, lines, edits, *dropin in LEVERS:
+            new_site = site
+            for pattern, replacement in edits:
+                new_site, count = re.subn(pattern, replacement, new_site, count=1)
+                if not count:
+                    raise SystemExit("bench: lever %s: %r not in the site" % (lever, pattern))
+            write(name, APP_CONF, conf + "\n# bench lever: %s\n%s\n" % (lever, "\n".join(lines)))
+            write(name, APP_SITE, new_site)
+            dexec(name, "mkdir -p %s && rm -f %s" % (os.path.dirname(DROPIN), DROPIN))
+            if dropin:
+                write(name, DROPIN, dropin[0])
+            restart_app(name)
+            levers[lever].append(load(name, "http://127.0.0.1:81/", seconds))
+            log("lever %-18s %8.0f req/s p99 %.1f ms" % (lever, levers[lever][-1]["rps"], levers[lever][-1]["p99"]))
+    levers = {lever[0]: dict(median_run(levers[lever[0]]), what=lever[1]) for lever in LEVERS}
+    dexec(name, "rm -f %s" % DROPIN)
+    write(name, APP_CONF, conf)
+    write(name, APP_SITE, site)
+    restart_app(name)
+    return results, levers, memory
+
+
+def write(name, path, text):
+    subprocess.run(["docker", "exec", "-i", name, "bash", "-c", "cat > %s" % shlex.quote(path)],
+                   input=text, universal_newlines=True, check=True)
+
+
+def median_run(runs):
+    """Each figure's median over the rounds (a noisy round moves it least)."""
+    out = {key: statistics.median(r[key] for r in runs) for key in ("rps", "p50", "p99")}
+    return dict(out, errors=sum(r["errors"] for r in runs), rounds=[r["rps"] for r in runs])
+
+
+def machine():
+    model = ""
+    with open("/proc/cpuinfo") as handle:
+        for line in handle:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as handle:
+        mem_kib = int(handle.readline().split()[1])
+    docker = run(["docker", "version", "-f", "{{.Server.Version}}"], check=False).strip()
+    ansible = run(["ansible", "--version"], check=False).splitlines()[0]
+    return dict(cpu=model, cores=os.cpu_count(), mem_gib=mem_kib / 1048576.0, kernel=platform.release(),
+                docker=docker, ansible=ansible)
+
+
+def versions(name):
+    out = dexec(name, "nginx -v 2>&1; %s/venv/bin/gunicorn --version; %s/venv/bin/python -c "
+                "'import flask, importlib.metadata as m; print(\"Flask\", m.version(\"flask\"))'; "
+                "wrk -v 2>&1 | head -1" % (APP_ROOT, APP_ROOT), check=False)
+    return [line.strip() for line in out.splitlines() if line.strip()]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
+    parser.add_argument("--seconds", type=int, default=10, help="wrk duration of each load run")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of the four setups")
+    parser.add_argument("--lever-rounds", type=int, default=2, help="interleaved rounds of the levers")
+    parser.add_argument("--skip-scale", action="store_true", help="leave out the three-server converge")
+    args = parser.parse_args()
+    os.makedirs(WORK, exist_ok=True)
+    began = time.monotonic()
+    cleanup()
+    try:
+        data = dict(machine=machine(), date=datetime.date.today().isoformat(),
+                    seconds=args.seconds, rounds=args.rounds,
+                    lever_rounds=args.lever_rounds)
+        log("floor: apt-get install %s, pip install flask gunicorn" % " ".join(packages()))
+        data["floor_s"] = floor()
+        log("floor %.1f s" % data["floor_s"])
+        one = PREFIX + "one"
+        start(one)
+        data["cold"] = converge("cold", [one])
+        log("cold converge %.1f s" % data["cold"]["seconds"])
+        data["warm"] = converge("warm", [one])
+        log("warm converge %.1f s, changed=%d" % (data["warm"]["seconds"], data["warm"]["recap"][one]["changed"]))
+        # The shipped ansible.cfg's pipelining, measured by turning it off.
+        data["warm_nopipe"] = converge("warm-nopipelining", [one], ANSIBLE_PIPELINING="False")
+        log("warm converge without pipelining %.1f s" % data["warm_nopipe"]["seconds"])
+        data["serve"], data["levers"], data["memory"] = serving(one, args.seconds, args.rounds, args.lever_rounds)
+        data["versions"] = versions(one)
+        run(["docker", "rm", "-f", one], check=False)
+        if not args.skip_scale:
+            three = [PREFIX + "s%d" % i for i in (1, 2, 3)]
+            for host in three:
+                start(host)
+            data["scale3"] = converge("scale3", three)
+            log("three servers cold %.1f s" % data["scale3"]["seconds"])
+    finally:
+        cleanup()
+    data["bench_s"] = time.monotonic() - began
+    with open(os.path.join(WORK, "results.json"), "w") as handle:
+        json.dump(data, handle, indent=1)
+    import bench_report  # pylint: disable=import-outside-toplevel
+    bench_report.report(data, DOC, CHART)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    main()
