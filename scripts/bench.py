@@ -326,8 +326,8 @@ def versions(name):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration of each load run")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of the four setups")
-    parser.add_argument("--lever-rounds", type=int, default=2, help="interleaved rounds of the levers")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds of the four setups")
+    parser.add_argument("--lever-rounds", type=int, default=3, help="interleaved rounds of the levers")
     parser.add_argument("--skip-scale", action="store_true", help="leave out the three-server converge")
     args = parser.parse_args()
     os.makedirs(WORK, exist_ok=True)
