@@ -46,15 +46,17 @@ class Setting:
     since: the gunicorn major version that first has the setting (checked
     against the newest release of each major from 23 to 27); older versions
     ignore it without a word.
+    optional: None or "" leaves the setting unset (gunicorn's own default).
     """
 
-    def __init__(self, section, kind, minimum=None, maximum=None, choices=None, since=None):
+    def __init__(self, section, kind, minimum=None, maximum=None, choices=None, since=None, optional=False):
         self.section = section
         self.kind = kind
         self.minimum = minimum
         self.maximum = maximum
         self.choices = choices
         self.since = since
+        self.optional = optional
 
 
 def _s(section, kind, **kwargs):
@@ -137,7 +139,7 @@ SETTINGS = {
     "header_map": _s(MECHANICS, "choice", choices=("drop", "refuse", "dangerous")),
     "root_path": _s(MECHANICS, "str", since=24),
     # Logging
-    "accesslog": _s(LOGGING, "log_target"),
+    "accesslog": _s(LOGGING, "log_target", optional=True),
     "disable_redirect_access_to_syslog": _s(LOGGING, "bool"),
     "access_log_format": _s(LOGGING, "str"),
     "errorlog": _s(LOGGING, "log_target"),
@@ -436,14 +438,14 @@ def normalize_value(name, value, cpu_count=1):
         return _check_range(name, _as_int(name, value), setting)
     if kind == "bool":
         return _as_bool(name, value)
+    if setting.optional and value in (None, ""):
+        # Unset: gunicorn's own default (for accesslog, no access log).
+        return None
     if kind in ("str", "log_target"):
-        if name == "accesslog" and value in (None, ""):
-            # No access log: gunicorn's own default.
-            return None
         text = _as_str(name, value)
         if kind == "log_target" and text != "-" and not text.startswith("/"):
             raise ValueError("%s: expected '-' (stdout/stderr, for systemd's journal or supervisor) or an absolute file path%s, got %r" % (
-                name, ", or '' for none" if name == "accesslog" else "", text))
+                name, ", or '' for none" if setting.optional else "", text))
         return text
     if kind == "abspath":
         text = _as_str(name, value)
