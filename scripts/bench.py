@@ -31,10 +31,10 @@ import time
 
 import yaml
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-WORK = os.path.join(ROOT, ".cache", "bench")
-DOC = os.path.join(ROOT, "docs", "performance.md")
-CHART = os.path.join(ROOT, "docs", "performance.png")
+import bench_report
+
+ROOT = bench_report.ROOT
+WORK = os.path.dirname(bench_report.RESULTS)
 IMAGE = "flaskstack/debian:12"
 PREFIX = "fsbench-"
 
@@ -98,14 +98,13 @@ DROPIN = "/etc/systemd/system/%s.service.d/zz-bench-lever.conf" % SERVICE
 
 
 def log(message):
-    print("bench: %s" % message if not message.startswith("bench:") else message, flush=True)
+    print("bench: %s" % message, flush=True)
 
 
-def run(cmd, check=True, capture=True, timeout=1800, env=None):
-    """Run a command; its output is returned (and kept in the work dir on failure)."""
-    result = subprocess.run(cmd, stdout=subprocess.PIPE if capture else None,
-                            stderr=subprocess.STDOUT if capture else None,
-                            universal_newlines=True, timeout=timeout, check=False, env=env)
+def run(cmd, check=True, timeout=1800):
+    """Run a command and return its output; with check, a failure prints it and ends the bench."""
+    result = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            universal_newlines=True, timeout=timeout, check=False)
     if check and result.returncode != 0:
         sys.stderr.write(result.stdout or "")
         raise SystemExit("bench: failed (%d): %s" % (result.returncode, " ".join(cmd)))
@@ -184,13 +183,13 @@ def packages():
     return python + ["nginx", "openssl"]
 
 
-def floor():
+def floor(apt_packages):
     """The same packages, by hand: apt-get install, then pip install into a venv."""
     name = PREFIX + "floor"
     start(name)
     script = ("set -e; export DEBIAN_FRONTEND=noninteractive; apt-get update -qq; "
               "apt-get install -y -qq %s >/dev/null; python3 -m venv /srv/floor; "
-              "/srv/floor/bin/pip install -q flask gunicorn" % " ".join(packages()))
+              "/srv/floor/bin/pip install -q flask gunicorn" % " ".join(apt_packages))
     began = time.monotonic()
     dexec(name, script)
     seconds = time.monotonic() - began
@@ -211,20 +210,22 @@ def load(name, url, seconds):
     out = dexec(name, "wrk -t2 -c64 -d%ds --latency %s" % (seconds, shlex.quote(url)))
     scale = dict(us=0.001, ms=1.0, s=1000.0)
     lat = {p: float(v) * scale[u] for p, v, u in WRK_LAT.findall(out)}
-    errors = sum(int(n) for n in (WRK_ERR.search(out).groups() if WRK_ERR.search(out) else ()))
-    errors += int(WRK_NON2XX.search(out).group(1)) if WRK_NON2XX.search(out) else 0
+    # wrk prints these lines only when there are errors.
+    socket_errors, non2xx = WRK_ERR.search(out), WRK_NON2XX.search(out)
+    errors = sum(int(n) for n in socket_errors.groups()) if socket_errors else 0
+    errors += int(non2xx.group(1)) if non2xx else 0
     return dict(rps=float(WRK_RATE.search(out).group(1)), p50=lat["50"], p99=lat["99"],
                 errors=errors, requests=int(WRK_TOTAL.search(out).group(1)))
 
 
 def rss(name):
     """Resident memory (MiB) of nginx and of the demo app's gunicorn, by systemd unit."""
-    units = dict(nginx="nginx.service", gunicorn=SERVICE + ".service")
-    total = dict.fromkeys(units, 0)
+    keys = {"nginx.service": "nginx", SERVICE + ".service": "gunicorn"}
+    total = dict.fromkeys(keys.values(), 0)
     for line in dexec(name, "ps -eo rss=,unit=").splitlines():
         kib, unit = line.split(None, 1)
-        for key, wanted in units.items():
-            total[key] += int(kib) if unit.strip() == wanted else 0
+        if unit.strip() in keys:
+            total[keys[unit.strip()]] += int(kib)
     return {key: kib / 1024.0 for key, kib in total.items()}
 
 
@@ -334,11 +335,10 @@ def main():
     began = time.monotonic()
     cleanup()
     try:
-        data = dict(machine=machine(), date=datetime.date.today().isoformat(),
-                    seconds=args.seconds, rounds=args.rounds,
-                    lever_rounds=args.lever_rounds)
-        log("floor: apt-get install %s, pip install flask gunicorn" % " ".join(packages()))
-        data["floor_s"] = floor()
+        data = dict(machine=machine(), date=datetime.date.today().isoformat(), packages=packages(),
+                    seconds=args.seconds, rounds=args.rounds, lever_rounds=args.lever_rounds)
+        log("floor: apt-get install %s, pip install flask gunicorn" % " ".join(data["packages"]))
+        data["floor_s"] = floor(data["packages"])
         log("floor %.1f s" % data["floor_s"])
         one = PREFIX + "one"
         start(one)
@@ -361,12 +361,10 @@ def main():
     finally:
         cleanup()
     data["bench_s"] = time.monotonic() - began
-    with open(os.path.join(WORK, "results.json"), "w") as handle:
+    with open(bench_report.RESULTS, "w") as handle:
         json.dump(data, handle, indent=1)
-    import bench_report  # pylint: disable=import-outside-toplevel
-    bench_report.report(data, DOC, CHART)
+    bench_report.report(data)
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     main()

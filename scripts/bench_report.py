@@ -9,6 +9,10 @@ import json
 import os
 import sys
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RESULTS = os.path.join(ROOT, ".cache", "bench", "results.json")
+DOC = os.path.join(ROOT, "docs", "performance.md")
+CHART = os.path.join(ROOT, "docs", "performance.png")
 GOALS = dict(cold_vs_floor=1.5, warm_s=10.0, serve_vs_seed=1.3, scale3_vs_1=1.5)
 SETUPS = [
     ("defaults", "the collection's defaults: nginx :81 -> unix socket -> gunicorn (as converged)"),
@@ -97,19 +101,14 @@ def serving_rows(data):
     return rows
 
 
-def lever_base(data):
-    """The defaults measured among the levers (older runs: in the setups)."""
-    return data["levers"].get("defaults", data["serve"]["defaults"])
+def lever_change(data, lever):
+    """A lever's req/s change, in percent, vs the defaults measured in the same rounds."""
+    return 100 * (data["levers"][lever]["rps"] / data["levers"]["defaults"]["rps"] - 1)
 
 
 def lever_rows(data):
-    base = lever_base(data)
-    rows = []
-    for lever, s in data["levers"].items():
-        change = s["rps"] / base["rps"] - 1
-        rows.append((lever, s["what"], "%.0f" % s["rps"], "%+.0f%%" % (100 * change), "%.2f" % s["p99"],
-                     s["errors"], DEFAULTS_NOW.get(lever, "")))
-    return rows
+    return [(lever, s["what"], "%.0f" % s["rps"], "%+.0f%%" % lever_change(data, lever), "%.2f" % s["p99"],
+             s["errors"], DEFAULTS_NOW[lever]) for lever, s in data["levers"].items()]
 
 
 def memory_rows(data):
@@ -147,9 +146,8 @@ def chart(data, r, path):
     ax.set_ylim(min(rps) / 3, max(rps) * 4)
 
     ax = axes[1][0]
-    base = lever_base(data)["rps"]
     levers = [lever for lever in data["levers"] if lever != "defaults"]
-    change = [100 * (data["levers"][x]["rps"] / base - 1) for x in levers]
+    change = [lever_change(data, x) for x in levers]
     ax.barh(levers, change, color=["#2ca02c" if c >= 0 else "#d62728" for c in change])
     ax.axvline(0, color="black", lw=0.8)
     ax.set_xlabel("req/s change vs the defaults, %")
@@ -183,15 +181,15 @@ def effect(data, percent):
     return "%+.0f%%%s" % (percent, " (within the noise)" if abs(percent) <= noise(data) else "")
 
 
-def lever_change(data, lever):
-    return 100 * (data["levers"][lever]["rps"] / lever_base(data)["rps"] - 1)
+def p99_verdict(r):
+    return "met" if r["p99_vs_seed"] < 1 else "missed"
 
 
 def analysis(data, r):
     """What the goals came to and why, from this run's figures."""
     floor_s, cold_s, warm_s = data["floor_s"], data["cold"]["seconds"], data["warm"]["seconds"]
     fixed = cold_s - floor_s
-    nopipe = data.get("warm_nopipe", {}).get("seconds")
+    nopipe = data["warm_nopipe"]["seconds"]
     serve = data["serve"]
     direct_vs_seed = serve["gunicorn-direct"]["rps"] / serve["seed-literal"]["rps"]
     change = {lever: lever_change(data, lever) for lever in data["levers"]}
@@ -220,12 +218,11 @@ def analysis(data, r):
         "check variables a few milliseconds. What was measured and kept:" % data["warm"]["ran"],
         "",
     ]
-    if nopipe:
-        out.append("- **Pipelining** in the shipped `ansible.cfg`, under `[connection]` so that every "
-                   "connection plugin uses it (it was under `[ssh_connection]`, which the docker connection "
-                   "ignores): the warm run takes %.1f s with it, %.1f s without (%.0f%% less)." % (
-                       warm_s, nopipe, 100 * (1 - warm_s / nopipe)))
     out += [
+        "- **Pipelining** in the shipped `ansible.cfg`, under `[connection]` so that every "
+        "connection plugin uses it (it was under `[ssh_connection]`, which the docker connection "
+        "ignores): the warm run takes %.1f s with it, %.1f s without (%.0f%% less)." % (
+            warm_s, nopipe, 100 * (1 - warm_s / nopipe)),
         "- **Fact gathering** is one `setup` with `gather_subset: [min, network]` in the first play and "
         "none in the others (the deploy plays reuse the facts): well under a second in the profile above.",
         "- **apt `cache_valid_time`** (3600 s): the warm run does not run `apt-get update`; each of the two "
@@ -241,7 +238,7 @@ def analysis(data, r):
         "",
         "### Serving: %.2f x the seed-literal req/s, p99 %.2f x (goals >= %.1f and < 1: %s, %s)" % (
             r["serve_vs_seed"], r["p99_vs_seed"], GOALS["serve_vs_seed"],
-            verdict(r["serve_vs_seed"], GOALS["serve_vs_seed"], False), "met" if r["p99_vs_seed"] < 1 else "missed"),
+            verdict(r["serve_vs_seed"], GOALS["serve_vs_seed"], False), p99_verdict(r)),
         "",
         "The proxy hop is not where the time goes: nginx answering by itself does %.0f req/s, %.0f x what "
         "any setup with gunicorn behind it does. gunicorn's Python workers are the limit: gunicorn alone, "
@@ -256,13 +253,13 @@ def analysis(data, r):
         "",
         "What each tuning bought (req/s vs the defaults measured in the same rounds; one lever at a time, "
         "%d rounds each; the rounds of one setup spread by up to %.0f%% here, so smaller changes are "
-        "noise):" % (data.get("lever_rounds", 1), noise(data)),
+        "noise):" % (data["lever_rounds"], noise(data)),
         "",
         "- **max_requests 0** (workers are not replaced; was 1000 + jitter 100): each replaced worker "
         "imports the app again while the others take its share. At 1000 the defaults serve %s with "
         "p99 %.1f ms (defaults %.1f ms). An app whose workers leak sets gunicorn_max_requests; the default "
         "scenario does, and its sustained-load test checks that replacement loses no request." % (
-            effect(data, change["max-requests-1000"]), data["levers"]["max-requests-1000"]["p99"], lever_base(data)["p99"]),
+            effect(data, change["max-requests-1000"]), data["levers"]["max-requests-1000"]["p99"], data["levers"]["defaults"]["p99"]),
         "- **No gunicorn access log** (was `-`, the journal): turning it back on: %s; and under this load "
         "journald's rate limit drops most of those lines anyway (\"Suppressed N messages\"). nginx's access "
         "log has every request; gunicorn's error log still goes to the journal." % effect(data, change["accesslog-journal"]),
@@ -274,7 +271,7 @@ def analysis(data, r):
         "- **Unix socket**, kept: TCP on 127.0.0.1 instead: %s." % effect(data, change["tcp"]),
         "- **Sync workers without upstream keepalive**, kept: gthread with 4 threads and 16 kept "
         "connections: %s, with p99 %.1f ms (defaults %.1f ms)." % (
-            effect(data, change["gthread-keepalive"]), data["levers"]["gthread-keepalive"]["p99"], lever_base(data)["p99"]),
+            effect(data, change["gthread-keepalive"]), data["levers"]["gthread-keepalive"]["p99"], data["levers"]["defaults"]["p99"]),
         "- **2 x cores + 1 workers**, kept: 3 workers %s; 9 workers %s." % (
             effect(data, change["workers-3"]), effect(data, change["workers-9"])),
         "- **preload_app off**, kept: on, %s; but a preloaded master keeps the old code through a "
@@ -307,7 +304,7 @@ def analysis(data, r):
     return out
 
 
-def report(data, doc_path, chart_path):
+def report(data, doc_path=DOC, chart_path=CHART):
     r = ratios(data)
     prov = provisioning_rows(data, r)
     serve = serving_rows(data)
@@ -346,20 +343,21 @@ def report(data, doc_path, chart_path):
         "## Method",
         "",
         "- **Floor**: a fresh container runs `apt-get update`, `apt-get install` of the packages the roles "
-        "install (python3, python3-venv, python3-packaging, nginx, openssl), `python3 -m venv`, "
-        "`pip install flask gunicorn`. Nothing else: no user, no config, no service.",
+        "install (%s), `python3 -m venv`, `pip install flask gunicorn`. Nothing else: no user, no config, "
+        "no service." % ", ".join(data["packages"]),
         "- **Cold**: `ansible-playbook site.yml` with the shipped `inventory/group_vars` on another fresh "
         "container, over the docker connection, with `ansible.posix.profile_tasks` timing each task.",
         "- **Warm**: the same command again on the converged container.",
         "- **Serving**: wrk (Debian's package) inside the converged container, 2 threads, 64 connections, "
-        "%d s per run after a 2 s warm-up, %d interleaved rounds of the four setups (the median round is "
+        "%d s per run after a 2 s warm-up, %d interleaved rounds of the four setups (each figure's median over the rounds is "
         "reported). All four run the same release of the demo app's `/` from the same virtualenv." % (
             data["seconds"], data["rounds"]),
         "- **Levers**: one change at a time, appended to the converged gunicorn config (later lines win), "
         "edited into the rendered nginx site or set in a systemd drop-in, then the service restarted; "
         "%d interleaved rounds of every lever, the median reported." % data["lever_rounds"],
         "- **Scale**: three fresh containers converged by one `ansible-playbook` run (forks = 10).",
-        "- **Memory**: summed RSS of every nginx and gunicorn process, before the load and after it.",
+        "- **Memory**: summed RSS of the processes of nginx's unit and of the app's unit (gunicorn), "
+        "before the load and after it.",
         "",
         "## Provisioning",
         "",
@@ -375,7 +373,7 @@ def report(data, doc_path, chart_path):
         "",
         "- defaults vs seed-literal: **%.2f x** the req/s (goal >= %.1f: %s), p99 **%.2f x** (goal < 1: %s)." % (
             r["serve_vs_seed"], GOALS["serve_vs_seed"], verdict(r["serve_vs_seed"], GOALS["serve_vs_seed"], False),
-            r["p99_vs_seed"], "met" if r["p99_vs_seed"] < 1 else "missed"),
+            r["p99_vs_seed"], p99_verdict(r)),
         "- defaults vs the ceiling (nginx alone): %.2f x." % r["proxy_vs_ceiling"],
         "",
         "### Levers",
@@ -395,6 +393,5 @@ def report(data, doc_path, chart_path):
 
 
 if __name__ == "__main__":
-    ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    with open(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".cache", "bench", "results.json")) as fh:
-        report(json.load(fh), os.path.join(ROOT, "docs", "performance.md"), os.path.join(ROOT, "docs", "performance.png"))
+    with open(sys.argv[1] if len(sys.argv) > 1 else RESULTS) as fh:
+        report(json.load(fh))

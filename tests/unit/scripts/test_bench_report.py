@@ -21,7 +21,7 @@ def serve(rps, p99):
 def figures(**overrides):
     data = dict(
         machine=dict(cpu="cpu", cores=2, mem_gib=24.0, kernel="6", docker="20", ansible="ansible [core 2.19]"),
-        date="2026-11-21", seconds=10, rounds=3, lever_rounds=2, bench_s=600.0, versions=["nginx/1.22"],
+        date="2026-11-21", packages=["python3", "nginx"], seconds=10, rounds=3, lever_rounds=2, bench_s=600.0, versions=["nginx/1.22"],
         floor_s=10.0,
         cold=dict(seconds=30.0, recap={"h": dict(ok=140, changed=60, failed=0)}, ran=150, slowest=[("apt", 0.6)]),
         warm=dict(seconds=8.0, recap={"h": dict(ok=117, changed=0, failed=0)}, ran=150, slowest=[("apt", 0.6)]),
