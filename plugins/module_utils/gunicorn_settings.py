@@ -378,17 +378,6 @@ def check_bind(address):
     return None
 
 
-def is_public_bind(address):
-    """True when a bind address listens beyond this host (not loopback, not a socket)."""
-    if address.startswith(("unix:", "fd://")):
-        return False
-    if address.startswith("["):
-        host = address[1:address.find("]")]
-        return host not in ("::1",)
-    host = address.partition(":")[0]
-    return not (host == "localhost" or host.startswith("127."))
-
-
 def _parse_mode(name, value):
     if _is_int(value):
         number = value
