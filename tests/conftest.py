@@ -1,4 +1,5 @@
-"""Make the checkout importable as ansible_collections.flaskstack.deploy."""
+"""Make the checkout importable as ansible_collections.flaskstack.deploy, start
+the longest tests first, and end the run with the table of where the time went."""
 
 import os
 import sys
@@ -8,21 +9,77 @@ COLLECTIONS = os.path.join(ROOT, "collections")
 if COLLECTIONS not in sys.path:
     sys.path.insert(0, COLLECTIONS)
 
+# Minutes the slow tests outside the scenarios take; the scenarios give their own
+# (test_molecule.MINUTES).
+MINUTES = {
+    "test_ansible_test_sanity_passes_with_no_ignores": 4,
+    "test_installed_collection_serves_the_site_by_fqcn": 2,
+    "test_ansible_lint_production_profile_is_clean": 2,
+    "test_ansible_test_units_pass": 1,
+}
+
+
+def _minutes(item):
+    weight = getattr(getattr(item, "module", None), "ordering_weight", None)
+    return weight(item) if weight else MINUTES.get(getattr(item, "originalname", ""), 0)
+
+
+def pytest_collection_modifyitems(items):
+    """Longest first, so that two xdist workers finish together.
+
+    Each worker holds the test it runs and the next one: the two short tests
+    placed third and fourth keep the second-longest from waiting behind the
+    longest on the same worker."""
+    ordered = sorted(items, key=_minutes, reverse=True)
+    longest, rest = ordered[:2], ordered[2:]
+    short = [item for item in rest if not _minutes(item)][:2]
+    items[:] = longest + short + [item for item in rest if item not in short]
+
+
+def _row(name, seconds, outcome, props):
+    counts = props.get("counts")
+    floor = props.get("floor")
+    if counts:
+        failed = counts["failures"] + counts["errors"]
+        passed = counts["tests"] - failed - counts["skipped"]
+        numbers = "%6d %7d %6d %5s" % (passed, counts["skipped"], failed, floor)
+    else:
+        numbers = "%6s %7s %6s %5s" % ("-", "-", "-", "-" if floor is None else floor)
+    steps = props.get("steps") or {}
+    where = " ".join("%s %.0f" % (step, steps[step]) for step in steps if steps[step] >= 1)
+    return "%-22s %5.1f %s  %-7s %s" % (name, seconds / 60, numbers, outcome, where)
+
 
 def pytest_terminal_summary(terminalreporter):
-    """Say what each molecule scenario's testinfra run counted."""
-    module = sys.modules.get("test_molecule")
-    TESTINFRA_COUNTS = getattr(module, "TESTINFRA_COUNTS", None)
-    if not TESTINFRA_COUNTS:
+    """Per scenario (and each slow gate): wall minutes, testinfra counts, floor, seconds per molecule step."""
+    rows, figures, slowest = [], [], []
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if getattr(report, "when", None) != "call":
+                continue
+            props = dict(getattr(report, "user_properties", ()))
+            name = props.get("scenario")
+            if name is None:
+                if report.duration >= 30:
+                    rows.append((report.duration, _row(report.nodeid.rsplit("::", 1)[-1][:22], report.duration,
+                                                       report.outcome, {})))
+                continue
+            seconds = props.get("seconds", report.duration)
+            rows.append((seconds, _row(name, seconds, report.outcome, props)))
+            figures += ["%-12s %s" % (name, line) for line in props.get("figures", ())]
+            slowest += [(seconds, name, check) for seconds, check in props.get("slowest", ())]
+    if not rows:
         return
-    terminalreporter.section("molecule scenarios: testinfra results")
-    for scenario, counts in sorted(TESTINFRA_COUNTS.items()):
-        passed = counts["tests"] - counts["failures"] - counts["errors"] - counts["skipped"]
-        terminalreporter.write_line(
-            "%-12s %d passed, %d failed, %d skipped" % (scenario, passed, counts["failures"] + counts["errors"], counts["skipped"]))
-    figures = getattr(module, "FIGURES", {})
-    if any(figures.values()):
+    terminalreporter.section("where the time went")
+    terminalreporter.write_line("%-22s %5s %6s %7s %6s %5s  %-7s %s" % (
+        "scenario or test", "min", "passed", "skipped", "failed", "floor", "result", "seconds per molecule step"))
+    for _seconds, line in sorted(rows, reverse=True):
+        terminalreporter.write_line(line)
+    if slowest:
+        terminalreporter.section("slowest testinfra checks")
+        for seconds, name, check in sorted(slowest, reverse=True)[:15]:
+            terminalreporter.write_line("%7.1f s  %-10s %s" % (seconds, name, check))
+    if figures:
         terminalreporter.section("molecule scenarios: figures the tests printed")
-        for scenario, lines in sorted(figures.items()):
-            for line in lines:
-                terminalreporter.write_line("%-12s %s" % (scenario, line))
+        for line in figures:
+            terminalreporter.write_line(line)
