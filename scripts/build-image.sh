@@ -46,10 +46,14 @@ if [ -z "$mirror" ]; then
 fi
 ca_bundle="${FLASKSTACK_CA_BUNDLE-/etc/ssl/certs/ca-certificates.crt}"
 
-if ! command -v debootstrap >/dev/null 2>&1; then
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
-fi
+# Several images build at once (make image): one of them installs debootstrap.
+install_debootstrap() {
+    if ! command -v debootstrap >/dev/null 2>&1; then
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+    fi
+}
+(flock 9 && install_debootstrap) 9>/tmp/flaskstack-build-image.lock
 
 rootfs=$(mktemp -d)
 trap 'rm -rf "$rootfs"' EXIT
@@ -66,9 +70,12 @@ if [ -n "$ca_bundle" ] && [ -f "$ca_bundle" ]; then
     chroot "$rootfs" update-ca-certificates >/dev/null 2>&1
 fi
 
+# Package lists as a fresh server has them after its first `apt-get update`:
+# a container made within the roles' cache time (an hour) skips its own.
+chroot "$rootfs" apt-get -o APT::Sandbox::User=root update -qq
 # An empty machine-id lets systemd make a fresh one in every container.
 : >"$rootfs/etc/machine-id"
-rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/archives/*.deb
+rm -rf "$rootfs"/var/cache/apt/archives/*.deb
 
 tar -C "$rootfs" -c . | docker import \
     --change 'CMD ["/lib/systemd/systemd"]' \
