@@ -11,6 +11,21 @@ import pytest
 APP = "demo"
 SERVICE = "flaskstack-demo"
 SITE = "http://localhost:81"
+# The order the modules run in. First the checks of the host as the scenario
+# converged it, then the ones that change it and put it back, then the ones
+# that deploy code of their own: the last of those need not restore the demo
+# app, which saves a converge each.
+MODULE_ORDER = ("test_site", "test_hardening", "test_faults", "test_bad_input", "test_multiapp",
+                "test_switch_process_manager", "test_worker_classes", "test_releases", "test_app_sources")
+
+
+def pytest_collection_modifyitems(items):
+    def position(item):
+        name = item.module.__name__.rpartition(".")[2]
+        assert name in MODULE_ORDER, "%s is missing from MODULE_ORDER in conftest.py" % name
+        return MODULE_ORDER.index(name)
+
+    items.sort(key=position)
 
 
 class Site:
@@ -116,9 +131,14 @@ LOAD_CLIENT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "load_cli
 
 
 class LoadLoop:
-    """load_client.py running in the background inside a container."""
+    """load_client.py running in the background inside a container.
 
-    def __init__(self, host, url, host_header="", name="load", threads=4, max_seconds=120, cafile=""):
+    By default it sends a steady 50 requests a second: enough that every second
+    of a deploy is covered, without taking the cores the deploy needs (as fast
+    as the threads could, a deploy took 1 to 3 minutes instead of seconds).
+    rate=0 sends as fast as the threads can, for load tests."""
+
+    def __init__(self, host, url, host_header="", name="load", threads=4, max_seconds=120, cafile="", rate=50):
         self.host = host
         self.name = name
         self.prefix = "/tmp/flaskstack-%s" % name
@@ -127,8 +147,9 @@ class LoadLoop:
         self.host.run("rm -f %s.stop %s.json" % (self.prefix, self.prefix))
         cmd = self.host.run(
             "setsid nohup python3 %s.py --url %s --host-header '%s' --stop-file %s.stop --threads %d --max-seconds %s"
-            " --cafile '%s' > %s.json 2> %s.err < /dev/null &" % (
-                self.prefix, url, host_header, self.prefix, threads, max_seconds, cafile, self.prefix, self.prefix))
+            " --rate %s --cafile '%s' > %s.json 2> %s.err < /dev/null &" % (
+                self.prefix, url, host_header, self.prefix, threads, max_seconds, rate, cafile, self.prefix,
+                self.prefix))
         assert cmd.rc == 0, cmd.stderr
 
     def stop(self, linger=3):

@@ -1,8 +1,9 @@
 """A bounded load loop, run inside a container while a deploy goes on.
 
-Threads GET a URL over and over until a stop file appears, a time limit or a
-request limit is reached, then print one JSON line: requests sent, failed
-(any status other than 200, or a connection error), and which release answered.
+Threads GET a URL over and over, at a steady rate if one is given, until a
+stop file appears, a time limit or a request limit is reached, then print one
+JSON line: requests sent, failed (any status other than 200, or a connection
+error), and which release answered.
 Standard library only: the images have python3 and nothing more.
 """
 
@@ -24,12 +25,16 @@ def main():
     parser.add_argument("--stop-file", required=True)
     parser.add_argument("--max-seconds", type=float, default=120)
     parser.add_argument("--max-requests", type=int, default=200000)
+    parser.add_argument("--rate", type=float, default=0,
+                        help="requests per second, all threads together; 0: as fast as the threads can")
     parser.add_argument("--cafile", default="", help="https: the CA the server's chain must verify against")
     args = parser.parse_args()
     url = urllib.parse.urlsplit(args.url)
     lock = threading.Lock()
     stats = {"sent": 0, "failed": 0, "errors": [], "releases": {}, "last_release": None}
-    deadline = time.monotonic() + args.max_seconds
+    started = time.monotonic()
+    deadline = started + args.max_seconds
+    slots = {"issued": 0}
     context = ssl.create_default_context(cafile=args.cafile or None) if url.scheme == "https" else None
 
     def connect():
@@ -48,11 +53,20 @@ def main():
                 stats["releases"][release] = stats["releases"].get(release, 0) + 1
                 stats["last_release"] = release
 
+    def wait_for_slot():
+        """Sleeps until this request's turn at the given rate (none when behind)."""
+        with lock:
+            slot = started + slots["issued"] / args.rate
+            slots["issued"] += 1
+        time.sleep(max(0.0, slot - time.monotonic()))
+
     def worker():
         while time.monotonic() < deadline and not os.path.exists(args.stop_file):
             with lock:
                 if stats["sent"] >= args.max_requests:
                     return
+            if args.rate:
+                wait_for_slot()
             conn = connect()
             try:
                 headers = {"Host": args.host_header} if args.host_header else {}
@@ -68,7 +82,6 @@ def main():
             finally:
                 conn.close()
 
-    started = time.monotonic()
     threads = [threading.Thread(target=worker) for _index in range(args.threads)]
     for thread in threads:
         thread.start()
