@@ -1,74 +1,120 @@
 """Bad variables are refused before anything on the host changes.
 
-Each set is passed to the site playbook as extra vars against the converged
-host. The run must fail in its first play (checks only), with a message that
-names the variable, report no change, and leave every file under /etc, /srv
-and /usr/local untouched."""
+Every set is tried in one run of the site playbook against the converged
+container: each set is the inventory variables of a name of its own for that
+container (as a user sets variables), so the checks of all sets run side by
+side instead of one playbook run each. Each set must fail in the first play
+(checks only), with a message that names the variable, and report no change;
+after the run, no file under /etc, /srv or /usr/local is newer than it."""
 
 import json
-import re
+import os
+import subprocess
 
 import pytest
+import yaml
 
-from conftest import only_in_scenarios, recap, run_playbook
+from conftest import only_in_scenarios
 
-# (variables, the name the failure must mention)
+# (variables, the name the failure must mention, and text it must hold if any)
 BAD_SETS = [
-    ({"nginx_listen_port": 70000}, "nginx_listen_port"),
-    ({"nginx_listen_port": "eighty"}, "nginx_listen_port"),
-    ({"gunicorn_workers": "many"}, "gunicorn_workers"),
-    ({"gunicorn_timeout": -5}, "gunicorn_timeout"),
-    ({"gunicorn_threads": "two"}, "gunicorn_threads"),
-    ({"flaskstack_process_manager": "upstart"}, "flaskstack_process_manager"),
-    ({"flaskstack_app_name": "My App!"}, "flaskstack_app_name"),
-    ({"flaskstack_app_user": "root"}, "flaskstack_app_user"),
-    ({"flaskstack_app_root": "srv/flaskstack/demo"}, "flaskstack_app_root"),
-    ({"flaskstack_app_run_dir": "/tmp/flaskstack-demo"}, "flaskstack_app_run_dir"),
-    ({"flaskstack_app_bind": "0.0.0.0:8000"}, "flaskstack_app_bind"),
-    ({"flaskstack_app_wsgi": "app.py"}, "flaskstack_app_wsgi"),
-    ({"app_keep_releases": 1}, "app_keep_releases"),
-    ({"app_source": "local"}, "app_local_path"),
-    ({"nginx_static_dir": "static"}, "nginx_static_dir"),
-    ({"nginx_server_name": "example.com; return 200"}, "nginx_server_name"),
-    ({"gunicorn_read_write_paths": ["uploads"]}, "gunicorn_read_write_paths"),
-    ({"gunicorn_settings": {"daemon": True}}, "daemon"),
-    ({"supervisor_log_dir": "logs"}, "supervisor_log_dir"),
-    ({"nginx_tls": "letsencrypt"}, "nginx_tls"),
-    ({"nginx_tls": "provided"}, "nginx_tls_certificate"),
-    ({"nginx_tls": "acme"}, "nginx_acme_domains"),
-    ({"nginx_tls": "selfsigned", "nginx_tls_hsts": "1 year"}, "nginx_tls_hsts"),
-    ({"flaskstack_apps": "demo"}, "flaskstack_apps"),
-    ({"flaskstack_apps": [{"flaskstack_app_name": "demo", "gunicorn_wrokers": 3}]}, "gunicorn_wrokers"),
+    ({"nginx_listen_port": 70000}, "nginx_listen_port", None),
+    ({"nginx_listen_port": "eighty"}, "nginx_listen_port", None),
+    ({"gunicorn_workers": "many"}, "gunicorn_workers", None),
+    ({"gunicorn_timeout": -5}, "gunicorn_timeout", None),
+    ({"gunicorn_threads": "two"}, "gunicorn_threads", None),
+    ({"flaskstack_process_manager": "upstart"}, "flaskstack_process_manager", None),
+    ({"flaskstack_app_name": "My App!"}, "flaskstack_app_name", None),
+    ({"flaskstack_app_user": "root"}, "flaskstack_app_user", None),
+    ({"flaskstack_app_root": "srv/flaskstack/demo"}, "flaskstack_app_root", None),
+    ({"flaskstack_app_run_dir": "/tmp/flaskstack-demo"}, "flaskstack_app_run_dir", None),
+    ({"flaskstack_app_bind": "0.0.0.0:8000"}, "flaskstack_app_bind", None),
+    ({"flaskstack_app_wsgi": "app.py"}, "flaskstack_app_wsgi", None),
+    ({"app_keep_releases": 1}, "app_keep_releases", None),
+    ({"app_source": "local"}, "app_local_path", None),
+    ({"nginx_static_dir": "static"}, "nginx_static_dir", None),
+    ({"nginx_server_name": "example.com; return 200"}, "nginx_server_name", None),
+    ({"gunicorn_read_write_paths": ["uploads"]}, "gunicorn_read_write_paths", None),
+    ({"gunicorn_settings": {"daemon": True}}, "daemon", None),
+    ({"supervisor_log_dir": "logs"}, "supervisor_log_dir", None),
+    ({"nginx_tls": "letsencrypt"}, "nginx_tls", None),
+    ({"nginx_tls": "provided"}, "nginx_tls_certificate", None),
+    ({"nginx_tls": "acme"}, "nginx_acme_domains", None),
+    ({"nginx_tls": "selfsigned", "nginx_tls_hsts": "1 year"}, "nginx_tls_hsts", None),
+    ({"flaskstack_apps": "demo"}, "flaskstack_apps", None),
+    ({"flaskstack_apps": [{"flaskstack_app_name": "demo", "gunicorn_wrokers": 3}]}, "gunicorn_wrokers", None),
+    ({"flaskstack_apps": [{"flaskstack_app_name": "demo", "nginx_server_nme": "x"}]}, "nginx_server_nme",
+     'unknown variables ["nginx_server_nme"]'),
+    # The scenario's inventory sets flaskstack_process_manager for every app.
+    ({"flaskstack_apps": [{"flaskstack_app_name": "demo", "flaskstack_process_manager": "systemd"}]},
+     "flaskstack_process_manager", 'set both in the inventory and in the entry: ["flaskstack_process_manager"]'),
 ]
+CHECKS_PLAY = "Every server's variables are checked before any server changes"
 MARKER = "/tmp/flaskstack-bad-input.marker"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def converged_host():
+def alias(index):
+    return "bad-input-%02d" % index
+
+
+def messages(result):
+    """The failure messages of a task result, its failed loop items' included."""
+    found = [result["msg"]] if result.get("msg") else []
+    for item in result.get("results", ()):
+        if item.get("failed") and item.get("msg"):
+            found.append(item["msg"])
+    return " ".join(str(message) for message in found)
+
+
+@pytest.fixture(scope="module")
+def refusals(host, tmp_path_factory):
+    """{alias: (play, task name, messages, whole result as text, changed)} of its first failure in one run."""
     only_in_scenarios("default", why="the checks run on the controller's variables before any host changes; "
                                      "one converged host shows it")
+    variables = host.ansible.get_variables()
+    connection = {"ansible_host": variables["inventory_hostname"], "ansible_connection": variables["ansible_connection"]}
+    aliases = {alias(index): dict(bad, **connection) for index, (bad, _name, _text) in enumerate(BAD_SETS, 1)}
+    inventory = tmp_path_factory.mktemp("bad-input") / "inventory.yml"
+    inventory.write_text(yaml.safe_dump(
+        {"all": {"children": {"webservers": {"children": {"bad_input": {"hosts": aliases}}}}}}))
+    touch = host.run("touch %s", MARKER)
+    assert touch.rc == 0, touch.stderr
+    project = os.path.dirname(os.path.dirname(os.environ["MOLECULE_SCENARIO_DIRECTORY"]))
+    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1")
+    env.setdefault("ANSIBLE_COLLECTIONS_PATH", os.path.join(project, "collections"))
+    # The scenario's inventory gives the webservers group its variables; the
+    # aliases join that group. Only the aliases run.
+    proc = subprocess.run(
+        ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "-i", str(inventory), "--limit", "bad_input",
+         "--forks", "8", os.path.join(project, "molecule", "shared", "converge.yml")],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=900, check=False)
+    assert proc.returncode != 0, "the run with every bad set passed:\n" + proc.stdout[-3000:]
+    report = json.loads(proc.stdout[proc.stdout.index("{"):])
+    first_failure = {}
+    for play in report["plays"]:
+        for task in play["tasks"]:
+            for name, result in task["hosts"].items():
+                if result.get("failed") and name not in first_failure:
+                    first_failure[name] = (play["play"]["name"], task["task"]["name"], messages(result),
+                                           json.dumps(result))
+    return {name: first_failure.get(name, (None, "", "", "")) + (report["stats"].get(name, {}).get("changed"),)
+            for name in aliases}
 
 
-def failure_text(output):
-    """The failed task's header and message: from the TASK line before the first failure to the recap."""
-    output = re.sub(r"\x1b\[[0-9;]*m", "", output)
-    match = re.search(r"^(fatal|failed): ", output, re.MULTILINE)
-    assert match, "the run did not fail on a task:\n" + output[-3000:]
-    task = output.rfind("TASK [", 0, match.start())
-    return output[task:output.find("PLAY RECAP", match.start())]
-
-
-@pytest.mark.parametrize("variables,name", BAD_SETS, ids=[name for _variables, name in BAD_SETS])
-def test_bad_variables_fail_early_naming_the_variable(host, variables, name):
-    host.run("touch %s", MARKER)
-    rc, output = run_playbook("-e", json.dumps(variables))
-    assert rc != 0, output[-3000:]
-    failure = failure_text(output)
-    assert name in failure, failure
-    assert "Apps are deployed on the app servers" not in output[:output.find(failure[:40])], \
-        "the failure came after the checks:\n" + failure
-    assert recap(output)["changed"] == 0, output[-3000:]
-    touched = host.check_output("find /etc /srv /usr/local -newer %s 2>/dev/null | head -20", MARKER)
-    assert touched == "", "the host changed:\n" + touched
-    message = " ".join(line.strip() for line in failure.splitlines() if "msg" in line or name in line)
+@pytest.mark.parametrize("index", range(1, len(BAD_SETS) + 1), ids=[name for _bad, name, _text in BAD_SETS])
+def test_bad_variables_fail_early_naming_the_variable(refusals, index):
+    variables, name, text = BAD_SETS[index - 1]
+    play, task, message, result, changed = refusals[alias(index)]
+    assert play is not None, "%s was not refused" % json.dumps(variables)
+    assert play == CHECKS_PLAY, "the failure came after the checks, in %r: %s: %s" % (play, task, result[:3000])
+    assert name in task + " " + result, "%s: %s" % (task, result[:3000])
+    assert text is None or text in message, message
+    assert changed == 0
     print("bad input: %s -> %s" % (json.dumps(variables), message[:160]))
+
+
+def test_no_bad_set_changed_the_host(host, refusals):
+    assert len(refusals) == len(BAD_SETS)
+    touched = host.run("find /etc /srv /usr/local -newer %s", MARKER)
+    assert touched.rc == 0, touched.stderr
+    assert touched.stdout == "", "the host changed:\n" + touched.stdout
