@@ -58,11 +58,14 @@ def alias(index):
 
 
 def messages(result):
-    """The failure messages of a task result, its failed loop items' included."""
-    found = [result["msg"]] if result.get("msg") else []
-    for item in result.get("results", ()):
-        if item.get("failed") and item.get("msg"):
-            found.append(item["msg"])
+    """The failure messages of a task result, or of its failed loop items (the
+    result's own then says only "One or more items failed"); an argument
+    spec's errors instead of its "Validation of arguments failed"."""
+    found = []
+    for part in [item for item in result.get("results", ()) if item.get("failed")] or [result]:
+        found.extend(part.get("argument_errors") or [])
+        if part.get("msg") and not part.get("argument_errors"):
+            found.append(part["msg"])
     return " ".join(str(message) for message in found)
 
 
