@@ -63,7 +63,13 @@ trap 'rm -rf "$rootfs"' EXIT
 packages=systemd,systemd-sysv,dbus,python3,sudo,ca-certificates,curl,procps,iproute2
 
 echo "image: debootstrap $suite into $tag (takes about a minute)"
-debootstrap --variant=minbase --include="$packages" "$suite" "$rootfs" "$mirror" >/dev/null
+log="$rootfs.log"
+trap 'rm -rf "$rootfs" "$log"' EXIT
+if ! debootstrap --variant=minbase --include="$packages" "$suite" "$rootfs" "$mirror" >"$log" 2>&1; then
+    echo "image: debootstrap $suite from $mirror failed; its last lines:" >&2
+    tail -n 15 "$log" >&2
+    exit 1
+fi
 
 if [ -n "$ca_bundle" ] && [ -f "$ca_bundle" ]; then
     install -m 0644 "$ca_bundle" "$rootfs/usr/local/share/ca-certificates/build-host-bundle.crt"
