@@ -1,13 +1,20 @@
-"""The app's code from each source the app role knows: local, git and pip.
+"""The app's code from each source the app role knows (local, git and pip),
+each served by another of gunicorn's worker classes (gthread, gevent, sync).
 
-Each converge switches the source, then the page nginx serves must come from
-that code (systemd scenarios only). This module runs last (conftest.py,
-MODULE_ORDER), so the demo app is not restored after it.
+Each converge switches the source and the worker class together: a converge
+is the expensive part, and neither depends on the other. Then the page nginx
+serves must come from that code, and the workers that answer must be of that
+class (the gevent run also shows that the python role installed gevent: the
+"gevent worker without gevent" pitfall). Systemd scenarios only. Checks run in
+file order, each worker-class check right after the converge that set its
+class; the last one is sync, the scenarios' own class. This module runs last
+(conftest.py, MODULE_ORDER), so the demo app is not restored after it.
 """
 
 import base64
 import hashlib
 import io
+import json
 import subprocess
 import zipfile
 
@@ -15,7 +22,9 @@ import pytest
 
 from conftest import recap, run_playbook
 
-APP_TEMPLATE = '''from flask import Flask
+APP_TEMPLATE = '''import sys
+
+from flask import Flask, jsonify, request
 
 app = Flask(__name__)
 
@@ -28,17 +37,35 @@ def index():
 @app.get("/healthz")
 def healthz():
     return "ok\\n"
+
+
+@app.get("/workers")
+def workers():
+    # What the worker serving this request runs: gunicorn marks gthread and
+    # the async gevent worker multithreaded; only gevent patches sockets.
+    monkey = sys.modules.get("gevent.monkey")
+    return jsonify(
+        server_software=request.environ.get("SERVER_SOFTWARE", ""),
+        multithread=bool(request.environ.get("wsgi.multithread")),
+        green_threads=bool(monkey and monkey.is_module_patched("socket")),
+    )
 '''
+# (wsgi.multithread, gevent-patched sockets) each worker class must show.
+WORKER_CLASSES = {"sync": (False, False), "gthread": (True, False), "gevent": (True, True)}
 
 
 @pytest.fixture(scope="module", autouse=True)
 def only_under_systemd(host):
     if host.ansible.get_variables().get("flaskstack_process_manager", "systemd") != "systemd":
-        pytest.skip("code sources are checked once, in the systemd scenario; "
-                    "the process manager does not change how code is deployed")
+        pytest.skip("code sources and worker classes are checked in the systemd scenarios; "
+                    "the process manager changes neither how code is deployed nor what gunicorn accepts")
 
 
-def converge_and_get(site, *extra):
+def converge_and_get(site, worker_class, *extra):
+    """Converges with the source in extra and worker_class; returns the page served."""
+    extra += ("-e", "flaskstack_worker_class=%s" % worker_class)
+    if worker_class == "gthread":
+        extra += ("-e", "gunicorn_threads=4")
     masters_before = [row[0] for row in site.gunicorn_masters()]
     rc, output = run_playbook(*extra)
     assert rc == 0, output[-3000:]
@@ -56,11 +83,43 @@ def converge_and_get(site, *extra):
     return answers[-1]
 
 
+def check_worker_class(host, site, worker_class):
+    """The config names worker_class and only workers of that class answer through nginx."""
+    config = host.file("/etc/flaskstack/demo/gunicorn.conf.py").content_string
+    assert "worker_class = %r" % worker_class in config
+    expected = WORKER_CLASSES[worker_class]
+
+    def workers_run_it():
+        # Several requests, so old workers still finishing would show up. A
+        # failed request while workers are swapped counts as "not yet": a
+        # reload without a single dropped request is a deploy-time promise
+        # with its own load test, not what this check is about.
+        seen = set()
+        for _attempt in range(10):
+            status, body = site.get("/workers")
+            if status != 200:
+                return False
+            answer = json.loads(body)
+            seen.add((answer["multithread"], answer["green_threads"]))
+        return seen == {expected}
+
+    site.wait_for(workers_run_it, timeout=40, what="workers of class %s" % worker_class)
+    for _attempt in range(5):
+        status, body = site.get("/")
+        assert status == 200, body
+    status, body = site.get("/workers")
+    assert status == 200 and json.loads(body)["server_software"].startswith("gunicorn/"), body
+
+
 def test_local_directory_source(site, tmp_path):
     (tmp_path / "app.py").write_text(APP_TEMPLATE % "local")
     (tmp_path / "requirements.txt").write_text("Flask>=3.1,<4\n")
-    body = converge_and_get(site, "-e", "app_source=local", "-e", "app_local_path=%s" % tmp_path)
+    body = converge_and_get(site, "gthread", "-e", "app_source=local", "-e", "app_local_path=%s" % tmp_path)
     assert body == "Hello from the local source\n"
+
+
+def test_gthread_worker_class_serves_through_nginx(host, site):
+    check_worker_class(host, site, "gthread")
 
 
 def test_git_repository_source(host, site, tmp_path):
@@ -75,7 +134,7 @@ def test_git_repository_source(host, site, tmp_path):
     # The repository reaches the server as a path there, like any clone URL.
     result = host.ansible("ansible.builtin.copy", "src=%s/ dest=/srv/site-repo/ mode=preserve" % repo, check=False)
     assert not result.get("failed"), result
-    body = converge_and_get(site, "-e", "app_source=git", "-e", "app_git_repo=/srv/site-repo",
+    body = converge_and_get(site, "gevent", "-e", "app_source=git", "-e", "app_git_repo=/srv/site-repo",
                             "-e", "app_git_version=main")
     assert body == "Hello from the git source\n"
     # The release is named after the commit and holds its files, not a checkout.
@@ -84,6 +143,10 @@ def test_git_repository_source(host, site, tmp_path):
     assert host.file("/srv/flaskstack/demo/current").linked_to == "/srv/flaskstack/demo/releases/" + commit[:12]
     assert host.file("/srv/flaskstack/demo/current/app.py").exists
     assert not host.file("/srv/flaskstack/demo/current/.git").exists
+
+
+def test_gevent_worker_class_serves_through_nginx(host, site):
+    check_worker_class(host, site, "gevent")
 
 
 def build_wheel(directory, name, version, module_source):
@@ -113,9 +176,13 @@ def test_pip_package_source(host, site, tmp_path):
     wheel = build_wheel(tmp_path, "flaskstack_pkgsite", "1.0", APP_TEMPLATE % "pip")
     result = host.ansible("ansible.builtin.copy", "src=%s dest=/srv/%s mode=0644" % (wheel, wheel.name), check=False)
     assert not result.get("failed"), result
-    body = converge_and_get(site, "-e", "app_source=pip", "-e", "app_pip_spec=/srv/%s" % wheel.name,
+    body = converge_and_get(site, "sync", "-e", "app_source=pip", "-e", "app_pip_spec=/srv/%s" % wheel.name,
                             "-e", "flaskstack_app_wsgi=flaskstack_pkgsite:app")
     assert body == "Hello from the pip source\n"
     # The package and its dependencies are in the release, not the shared virtualenv.
     assert host.file("/srv/flaskstack/demo/current/flaskstack_pkgsite.py").exists
     assert host.run("/srv/flaskstack/demo/venv/bin/pip show flaskstack_pkgsite").rc != 0
+
+
+def test_sync_worker_class_serves_through_nginx(host, site):
+    check_worker_class(host, site, "sync")
