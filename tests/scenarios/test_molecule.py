@@ -38,7 +38,7 @@ FLOORS = {
 }
 # Minutes each scenario took in the last full run. Only the order matters:
 # the longest start first (tests/conftest.py), so none is left alone at the end.
-MINUTES = {"default": 12, "debian11": 7, "tls": 6, "supervisor": 6, "debian13": 5, "multihost": 4, "ubuntu": 0}
+MINUTES = {"default": 11, "debian11": 7, "tls": 6, "supervisor": 5.5, "debian13": 5, "multihost": 3, "ubuntu": 0}
 # Images built here (scripts/build-image.sh) are never pulled: a missing one is a failure.
 LOCAL_IMAGES = "flaskstack/"
 # Seconds a pull of another image may take before the scenario is skipped as unavailable.
