@@ -27,18 +27,20 @@ def _minutes(item):
 
 
 def pytest_collection_modifyitems(items):
-    """Longest first, so that two xdist workers finish together.
+    """Longest first, so that the xdist workers finish together.
 
     Each xdist worker holds the test it runs and the next one. If that next one
-    is long, it waits for the running one while the other worker may run dry
-    (a 3-minute scenario ran alone at the end). So the two longest are followed
-    by two short tests, and every other long test by one: the test a worker
-    holds is a short one, and each long test goes to the first worker free."""
+    is long, it waits for the running one while another worker may run dry
+    (a 3-minute scenario ran alone at the end). So the first long test of each
+    worker is followed by as many short tests, and every other long test by
+    one: the test a worker holds is a short one, and each long test goes to the
+    first worker free."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
     ordered = sorted(items, key=_minutes, reverse=True)
     long = [item for item in ordered if _minutes(item)]
     short = [item for item in ordered if not _minutes(item)]
-    arranged, short = long[:2] + short[:2], short[2:]
-    for item in long[2:]:
+    arranged, short = long[:workers] + short[:workers], short[workers:]
+    for item in long[workers:]:
         arranged += [item] + short[:1]
         short = short[1:]
     items[:] = arranged + short
