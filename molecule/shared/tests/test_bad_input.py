@@ -28,6 +28,15 @@ BAD_SETS = [
     ({"flaskstack_app_user": "root"}, "flaskstack_app_user", None),
     ({"flaskstack_app_root": "srv/flaskstack/demo"}, "flaskstack_app_root", None),
     ({"flaskstack_app_run_dir": "/tmp/flaskstack-demo"}, "flaskstack_app_run_dir", None),
+    # Paths the roles own and delete: never a system directory, never one that climbs out.
+    ({"flaskstack_app_root": "/srv/flaskstack/../../etc"}, "flaskstack_app_root", "this one means /etc"),
+    ({"flaskstack_app_root": "/srv"}, "flaskstack_app_root", "must not be a system directory"),
+    # Removal deletes the app root: it is checked like a deploy's.
+    ({"flaskstack_app_state": "absent", "flaskstack_app_root": "/etc"}, "flaskstack_app_root",
+     "must not be a system directory"),
+    ({"flaskstack_app_config_dir": "/etc/flaskstack"}, "flaskstack_app_config_dir", "a directory every app shares"),
+    ({"flaskstack_app_run_dir": "/run/flaskstack-demo\n"}, "flaskstack_app_run_dir", "newline"),
+    ({"app_releases_dir": "/srv/flaskstack/demo/releases/"}, "app_releases_dir", "normal form"),
     ({"flaskstack_app_bind": "0.0.0.0:8000"}, "flaskstack_app_bind", None),
     ({"flaskstack_app_wsgi": "app.py"}, "flaskstack_app_wsgi", None),
     ({"app_keep_releases": 1}, "app_keep_releases", None),

@@ -1,0 +1,66 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Paths the roles own, write or delete: each mistaken or hostile form is refused, with why."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.flaskstack.deploy.plugins.filter.path_problem import FilterModule
+
+path_problem = FilterModule().filters()["path_problem"]
+
+
+@pytest.mark.parametrize("path", [
+    "/srv/flaskstack/demo",
+    "/srv/shop",
+    "/app",
+    "/etc/flaskstack/demo",
+    "/opt/shop/venv",
+    "/home/shop/app",
+])
+def test_an_app_s_own_directory_is_fine(path):
+    assert path_problem(path) == ""
+
+
+@pytest.mark.parametrize("path, reason", [
+    ("srv/flaskstack/demo", "must be an absolute path"),
+    ("", "must be an absolute path"),
+    ("/srv/flaskstack/../../etc", "normal form, without '.', '..', '//' or a trailing '/' (this one means /etc)"),
+    ("/srv/flaskstack/demo/", "(this one means /srv/flaskstack/demo)"),
+    ("/srv/./shop", "(this one means /srv/shop)"),
+    ("//srv/shop", "(this one means /srv/shop)"),
+    ("/srv//shop", "(this one means /srv/shop)"),
+    ("/srv/shop\n", "must not contain a newline"),
+    ("/srv/sh\top", "must not contain a newline or other control character"),
+    ("/", "must not be a system directory"),
+    ("/etc", "must not be a system directory"),
+    ("/srv", "must not be a system directory"),
+    ("/usr/local", "must not be a system directory"),
+    ("/var/lib", "must not be a system directory"),
+    ("/srv/flaskstack", "a directory every app shares"),
+    ("/etc/flaskstack", "a directory every app shares"),
+])
+def test_a_mistaken_or_hostile_path_is_refused_with_why(path, reason):
+    assert reason in path_problem(path)
+
+
+def test_a_path_that_is_not_a_string_is_refused():
+    assert path_problem(["/srv/shop"]) == "must be a path, not list"
+    assert path_problem(None) == "must be a path, not NoneType"
+
+
+@pytest.mark.parametrize("path, under, reason", [
+    ("/run/flaskstack-demo", "/run", ""),
+    ("/run/flaskstack/demo", "/run/", ""),
+    ("/tmp/flaskstack-demo", "/run", "must be under /run/"),
+    ("/run", "/run", "must not be a system directory"),
+    ("/running/demo", "/run", "must be under /run/"),
+])
+def test_under_keeps_the_path_below_a_directory(path, under, reason):
+    if reason:
+        assert reason in path_problem(path, under=under)
+    else:
+        assert path_problem(path, under=under) == ""
