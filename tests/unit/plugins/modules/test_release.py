@@ -1,0 +1,525 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The release module run in-process, as Ansible runs it, on real directories and links."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import grp
+import json
+import os
+import stat
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.flaskstack.deploy.plugins.modules import release as release_module
+
+# The module sets owner root on the releases directory; tests run as root, so
+# the group must be one this process has.
+GROUP = grp.getgrgid(os.getgid()).gr_name
+
+# Release mtimes, oldest first, far enough apart that no filesystem rounds them together.
+BASE = 1600000000
+
+
+def run(capsys, check_mode=False, diff=False, **args):
+    """Run the module with these arguments; return its JSON result."""
+    args = dict(args)
+    args["_ansible_check_mode"] = check_mode
+    args["_ansible_diff"] = diff
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            release_module.main()
+    out = capsys.readouterr().out
+    return json.loads(out)
+
+
+@pytest.fixture()
+def root(tmp_path):
+    """An app's root: releases/ goes here, and the live and previous links."""
+    path = tmp_path / "app"
+    path.mkdir()
+    return path
+
+
+def arguments(root, release, releases_dir=None, **extra):
+    args = dict(
+        releases_dir=str(releases_dir or root / "releases"),
+        release=release,
+        live=str(root / "current"),
+        previous=str(root / "previous"),
+        group=GROUP,
+    )
+    args.update(extra)
+    return args
+
+
+def make_releases(root, names, releases_dir=None):
+    """Release directories with distinct mtimes, the first name the oldest."""
+    releases = releases_dir or root / "releases"
+    if not releases.is_dir():
+        releases.mkdir(mode=0o750)
+    for name in names:
+        (releases / name).mkdir()
+        (releases / name / "app.py").write_text("RELEASE = %r\n" % name)
+    # After the contents: writing a file into a directory changes its mtime.
+    for index, name in enumerate(names):
+        os.utime(str(releases / name), (BASE + 100 * index, BASE + 100 * index))
+    return releases
+
+
+def real(path):
+    return os.path.realpath(str(path))
+
+
+def entries(directory):
+    return sorted(os.listdir(str(directory)))
+
+
+def snapshot(directory):
+    """Everything under directory: link targets, types, modes and mtimes."""
+    seen = {}
+    for dirpath, dirnames, filenames in os.walk(str(directory)):
+        for name in dirnames + filenames:
+            path = os.path.join(dirpath, name)
+            info = os.lstat(path)
+            seen[os.path.relpath(path, str(directory))] = (
+                os.readlink(path) if os.path.islink(path) else None,
+                stat.S_IFMT(info.st_mode), stat.S_IMODE(info.st_mode), info.st_mtime_ns)
+    return seen
+
+
+# state=present
+
+
+def test_present_creates_the_releases_dir_0750_then_is_idempotent(capsys, root):
+    releases = root / "releases"
+    first = run(capsys, **arguments(root, "r1"))
+    assert first["changed"] is True
+    assert not first.get("failed"), first
+    assert releases.is_dir() and not releases.is_symlink()
+    info = os.stat(str(releases))
+    assert stat.S_IMODE(info.st_mode) == 0o750
+    assert info.st_uid == 0
+    assert info.st_gid == os.getgid()
+    assert first["exists"] is False
+    assert first["switched"] is False and first["pruned"] == []
+
+    (releases / "r1").mkdir()
+    second = run(capsys, **arguments(root, "r1"))
+    assert second["changed"] is False
+    assert second["exists"] is True
+    # present only looks: no link appears.
+    assert not os.path.lexists(str(root / "current"))
+    assert not os.path.lexists(str(root / "previous"))
+
+
+def test_present_fixes_the_mode_of_an_existing_releases_dir(capsys, root):
+    releases = root / "releases"
+    releases.mkdir()
+    os.chmod(str(releases), 0o755)
+    result = run(capsys, **arguments(root, "r1"))
+    assert result["changed"] is True
+    assert stat.S_IMODE(os.stat(str(releases)).st_mode) == 0o750
+    assert run(capsys, **arguments(root, "r1"))["changed"] is False
+
+
+def test_present_reports_the_links_as_resolved_paths(capsys, root):
+    releases = make_releases(root, ["r1", "r2"])
+    alone = run(capsys, **arguments(root, "r2"))
+    assert alone["was_live"] == ""
+    assert alone["was_previous"] == ""
+
+    # A relative link and an absolute one: both come back resolved.
+    os.symlink("releases/r2", str(root / "current"))
+    os.symlink(str(releases / "r1"), str(root / "previous"))
+    linked = run(capsys, **arguments(root, "r2"))
+    assert linked["was_live"] == real(releases / "r2")
+    assert linked["was_previous"] == real(releases / "r1")
+    assert linked["changed"] is False
+    assert os.readlink(str(root / "current")) == "releases/r2"
+    assert os.readlink(str(root / "previous")) == str(releases / "r1")
+
+
+def test_present_check_mode_on_a_missing_releases_dir_creates_nothing(capsys, root):
+    result = run(capsys, check_mode=True, **arguments(root, "r1"))
+    assert result["changed"] is True
+    assert not result.get("failed"), result
+    assert entries(root) == []
+
+
+# state=live: switching
+
+
+def test_live_switches_and_keeps_the_old_live_as_previous(capsys, root):
+    releases = make_releases(root, ["r1", "r2"])
+    current, previous = str(root / "current"), str(root / "previous")
+
+    first = run(capsys, **arguments(root, "r1", state="live"))
+    assert first["changed"] is True and first["switched"] is True
+    assert first["was_live"] == "" and first["exists"] is True
+    assert os.path.islink(current)
+    assert real(current) == real(releases / "r1")
+    assert not os.path.lexists(previous)
+
+    second = run(capsys, **arguments(root, "r2", state="live"))
+    assert second["changed"] is True and second["switched"] is True
+    assert second["was_live"] == real(releases / "r1")
+    assert real(current) == real(releases / "r2")
+    assert os.path.islink(previous)
+    assert real(previous) == real(releases / "r1")
+
+    links = (os.readlink(current), os.readlink(previous))
+    again = run(capsys, **arguments(root, "r2", state="live"))
+    assert again["changed"] is False
+    assert again["switched"] is False
+    assert again["pruned"] == []
+    assert (os.readlink(current), os.readlink(previous)) == links
+
+
+def test_rolling_back_to_the_previous_release_swaps_the_links(capsys, root):
+    releases = make_releases(root, ["r1", "r2"])
+    run(capsys, **arguments(root, "r1", state="live"))
+    run(capsys, **arguments(root, "r2", state="live"))
+    back = run(capsys, **arguments(root, "r1", state="live"))
+    assert back["switched"] is True
+    assert real(root / "current") == real(releases / "r1")
+    assert real(root / "previous") == real(releases / "r2")
+    assert sorted(entries(releases)) == ["r1", "r2"]
+
+
+def test_the_switch_leaves_a_symlink_and_no_temporary_file(capsys, root):
+    make_releases(root, ["r1", "r2", "r3"])
+    for name in ("r1", "r2", "r3"):
+        result = run(capsys, **arguments(root, name, state="live"))
+        assert result["switched"] is True
+        assert os.path.islink(str(root / "current"))
+        assert os.path.islink(str(root / "previous")) or name == "r1"
+        assert [entry for entry in entries(root) if entry.startswith(".")] == []
+    assert entries(root) == ["current", "previous", "releases"]
+
+
+def test_a_failed_rename_removes_the_temporary_link_and_keeps_the_old_one(capsys, root, monkeypatch):
+    releases = make_releases(root, ["r1", "r2"])
+    os.symlink(str(releases / "r1"), str(root / "current"))
+
+    def refuse(source, destination):
+        raise OSError(13, "refused by the test", destination)
+
+    monkeypatch.setattr(release_module.os, "rename", refuse)
+    args = arguments(root, "r2", state="live")
+    args["_ansible_check_mode"] = False
+    args["_ansible_diff"] = False
+    with patch_module_args(args):
+        with pytest.raises(OSError, match="refused by the test"):
+            release_module.main()
+    monkeypatch.undo()
+    capsys.readouterr()
+    assert os.readlink(str(root / "current")) == str(releases / "r1")
+    assert [entry for entry in entries(root) if entry.startswith(".")] == []
+
+
+# state=live: pruning
+
+
+def make_five_and_clutter(root):
+    """r1 (oldest) .. r5 (newest), plus what is never a release."""
+    releases = make_releases(root, ["r1", "r2", "r3", "r4", "r5"])
+    (releases / ".build-r6").mkdir()
+    (releases / ".build-r6" / "partial").write_text("half written\n")
+    (releases / "notes.txt").write_text("not a release\n")
+    os.symlink(str(releases / "r5"), str(releases / "latest"))
+    # Oldest of all, so an mtime-only rule would take them first.
+    for name in (".build-r6", "notes.txt"):
+        os.utime(str(releases / name), (BASE - 1000, BASE - 1000))
+    os.utime(str(releases / "latest"), (BASE - 1000, BASE - 1000), follow_symlinks=False)
+    return releases
+
+
+CLUTTER = [".build-r6", "latest", "notes.txt"]
+
+
+def test_pruning_never_takes_the_old_live_even_when_it_is_the_oldest(capsys, root):
+    releases = make_five_and_clutter(root)
+    os.symlink(str(releases / "r1"), str(root / "current"))
+    os.symlink(str(releases / "r2"), str(root / "previous"))
+    before = set(entries(releases))
+
+    result = run(capsys, **arguments(root, "r5", state="live", keep=3))
+    assert result["changed"] is True and result["switched"] is True
+    removed = before - set(entries(releases))
+    assert sorted(result["pruned"]) == sorted(real(releases / name) for name in removed)
+    assert removed == {"r2", "r3"}
+    # Kept: the new live, the old live now previous (the oldest), the newest other.
+    assert entries(releases) == sorted(CLUTTER + ["r1", "r4", "r5"])
+    assert (releases / ".build-r6" / "partial").read_text() == "half written\n"
+    assert real(root / "current") == real(releases / "r5")
+    assert real(root / "previous") == real(releases / "r1")
+
+
+def test_pruning_never_takes_the_live_nor_the_previous_when_they_are_the_two_oldest(capsys, root):
+    releases = make_five_and_clutter(root)
+    os.symlink(str(releases / "r2"), str(root / "current"))
+    os.symlink(str(releases / "r1"), str(root / "previous"))
+    before = set(entries(releases))
+
+    result = run(capsys, **arguments(root, "r2", state="live", keep=3))
+    assert result["switched"] is False
+    assert result["changed"] is True
+    removed = before - set(entries(releases))
+    assert removed == {"r3", "r4"}
+    assert sorted(result["pruned"]) == sorted(real(releases / name) for name in removed)
+    assert entries(releases) == sorted(CLUTTER + ["r1", "r2", "r5"])
+
+    # Nothing beyond keep any more: the next run prunes nothing.
+    again = run(capsys, **arguments(root, "r2", state="live", keep=3))
+    assert again["pruned"] == [] and again["changed"] is False
+
+
+def test_pruning_nothing_when_there_are_no_more_than_keep(capsys, root):
+    releases = make_five_and_clutter(root)
+    result = run(capsys, **arguments(root, "r3", state="live", keep=5))
+    assert result["pruned"] == []
+    assert entries(releases) == sorted(CLUTTER + ["r1", "r2", "r3", "r4", "r5"])
+
+
+def test_keep_counts_a_release_that_is_both_live_and_previous_once(capsys, root):
+    releases = make_releases(root, ["r1", "r2", "r3", "r4"])
+    # The live link was lost; the release going live is the previous one.
+    os.symlink(str(releases / "r1"), str(root / "previous"))
+    result = run(capsys, **arguments(root, "r1", state="live", keep=3))
+    assert real(root / "current") == real(releases / "r1")
+    # keep=3: r1 and the two newest others.
+    assert result["pruned"] == [real(releases / "r2")]
+    assert entries(releases) == ["r1", "r3", "r4"]
+
+
+# Check mode and diff mode
+
+
+def test_check_mode_live_changes_nothing_but_reports_what_would_happen(capsys, root):
+    releases = make_releases(root, ["r1", "r2", "r3", "r4", "r5"])
+    os.symlink(str(releases / "r4"), str(root / "current"))
+    os.symlink(str(releases / "r3"), str(root / "previous"))
+    before = snapshot(root.parent)
+
+    check = run(capsys, check_mode=True, **arguments(root, "r5", state="live", keep=3))
+    assert snapshot(root.parent) == before
+    assert check["changed"] is True
+    assert check["switched"] is True
+    assert check["pruned"] == [real(releases / "r2"), real(releases / "r1")]
+
+    # What check mode promised is what a real run does.
+    done = run(capsys, **arguments(root, "r5", state="live", keep=3))
+    assert done["switched"] is True
+    assert done["pruned"] == check["pruned"]
+    assert entries(releases) == ["r3", "r4", "r5"]
+    assert real(root / "previous") == real(releases / "r4")
+
+
+def test_check_mode_live_reports_an_unchanged_release_as_unchanged(capsys, root):
+    releases = make_releases(root, ["r1", "r2"])
+    os.symlink(str(releases / "r2"), str(root / "current"))
+    os.symlink(str(releases / "r1"), str(root / "previous"))
+    before = snapshot(root.parent)
+    check = run(capsys, check_mode=True, **arguments(root, "r2", state="live", keep=2))
+    assert check["changed"] is False and check["switched"] is False and check["pruned"] == []
+    assert snapshot(root.parent) == before
+
+
+def test_check_mode_live_on_a_release_not_built_yet_reports_the_switch(capsys, root):
+    releases = make_releases(root, ["r1"])
+    os.symlink(str(releases / "r1"), str(root / "current"))
+    before = snapshot(root.parent)
+    result = run(capsys, check_mode=True, **arguments(root, "r2", state="live"))
+    assert not result.get("failed"), result
+    assert result["exists"] is False
+    assert result["switched"] is True and result["changed"] is True
+    assert snapshot(root.parent) == before
+
+
+def test_check_mode_live_with_no_releases_dir_yet_reports_the_switch(capsys, root):
+    result = run(capsys, check_mode=True, **arguments(root, "r1", state="live"))
+    assert not result.get("failed"), result
+    assert result["switched"] is True and result["changed"] is True
+    assert result["pruned"] == []
+    assert entries(root) == []
+
+
+def test_diff_names_the_live_release_change(capsys, root):
+    releases = make_releases(root, ["r1", "r2"])
+    os.symlink(str(releases / "r1"), str(root / "current"))
+    result = run(capsys, diff=True, **arguments(root, "r2", state="live"))
+    diff = result["diff"]
+    assert "live: %s\n" % real(releases / "r1") in diff["before"]
+    assert "previous: (none)\n" in diff["before"]
+    assert "live: %s\n" % real(releases / "r2") in diff["after"]
+    assert "previous: %s\n" % real(releases / "r1") in diff["after"]
+    assert diff["before_header"] == str(releases)
+
+    unchanged = run(capsys, diff=True, **arguments(root, "r2", state="live"))
+    assert unchanged["changed"] is False
+    assert unchanged["diff"]["before"] == unchanged["diff"]["after"]
+
+
+def test_check_mode_diff_equals_the_real_diff(capsys, root):
+    releases = make_releases(root, ["r1", "r2", "r3"])
+    os.symlink(str(releases / "r2"), str(root / "current"))
+    os.symlink(str(releases / "r1"), str(root / "previous"))
+    check = run(capsys, check_mode=True, diff=True, **arguments(root, "r3", state="live", keep=2))
+    done = run(capsys, diff=True, **arguments(root, "r3", state="live", keep=2))
+    assert check["diff"] == done["diff"]
+    assert "  r1\n" in done["diff"]["before"] and "  r1\n" not in done["diff"]["after"]
+
+
+def test_diff_shows_a_releases_dir_being_created(capsys, root):
+    result = run(capsys, check_mode=True, diff=True, **arguments(root, "r1"))
+    assert "state: absent\n" in result["diff"]["before"]
+    assert "state: directory\n" in result["diff"]["after"]
+
+
+# Failures
+
+
+@pytest.mark.parametrize("which", ["live", "previous"])
+def test_a_real_directory_in_place_of_a_link_is_refused_and_kept(capsys, root, which):
+    releases = make_releases(root, ["r1", "r2"])
+    os.symlink(str(releases / "r1"), str(root / "current"))
+    taken = root / ("current" if which == "live" else "previous")
+    if which == "live":
+        taken.unlink()
+    taken.mkdir()
+    (taken / "precious.txt").write_text("someone's work\n")
+    before = snapshot(root.parent)
+
+    for state in ("live", "present"):
+        result = run(capsys, **arguments(root, "r2", state=state))
+        assert result["failed"] is True
+        assert str(taken) in result["msg"]
+        assert snapshot(root.parent) == before
+    assert taken.is_dir() and not taken.is_symlink()
+    assert (taken / "precious.txt").read_text() == "someone's work\n"
+
+
+def test_a_regular_file_in_place_of_the_live_link_is_refused(capsys, root):
+    make_releases(root, ["r1"])
+    (root / "current").write_text("not a link\n")
+    result = run(capsys, **arguments(root, "r1", state="live"))
+    assert result["failed"] is True
+    assert str(root / "current") in result["msg"]
+    assert (root / "current").read_text() == "not a link\n"
+
+
+@pytest.mark.parametrize("name", ["a/b", "..", ".", "../etc", "../../r1", "/etc", "r1/..", ".hidden", ""])
+def test_a_release_that_is_not_a_plain_name_is_refused(capsys, root, name):
+    make_releases(root, ["r1"])
+    before = snapshot(root.parent)
+    result = run(capsys, **arguments(root, name, state="live"))
+    assert result["failed"] is True
+    assert "must be a directory name" in result["msg"]
+    assert snapshot(root.parent) == before
+
+
+@pytest.mark.parametrize("keep", [1, 0, -3])
+def test_keep_below_two_is_refused(capsys, root, keep):
+    make_releases(root, ["r1", "r2", "r3"])
+    before = snapshot(root.parent)
+    result = run(capsys, **arguments(root, "r1", state="live", keep=keep))
+    assert result["failed"] is True
+    assert "keep is %d" % keep in result["msg"]
+    assert snapshot(root.parent) == before
+
+
+def test_keep_two_is_accepted(capsys, root):
+    make_releases(root, ["r1", "r2", "r3"])
+    result = run(capsys, **arguments(root, "r1", state="live", keep=2))
+    assert not result.get("failed"), result
+
+
+def test_live_on_a_missing_release_fails_naming_it(capsys, root):
+    releases = make_releases(root, ["r1"])
+    os.symlink(str(releases / "r1"), str(root / "current"))
+    before = snapshot(root.parent)
+    result = run(capsys, **arguments(root, "3f2a9c1b7d0e", state="live"))
+    assert result["failed"] is True
+    assert "3f2a9c1b7d0e" in result["msg"]
+    assert "does not exist" in result["msg"]
+    assert snapshot(root.parent) == before
+
+
+def test_a_releases_dir_that_is_a_file_is_refused(capsys, root):
+    (root / "releases").write_text("oops\n")
+    result = run(capsys, **arguments(root, "r1"))
+    assert result["failed"] is True
+    assert "is not a directory" in result["msg"]
+    assert (root / "releases").read_text() == "oops\n"
+
+
+# A releases directory reached through a symbolic link
+
+
+@pytest.mark.parametrize("links_through", ["symlinked", "real"])
+def test_a_releases_dir_under_a_symlinked_parent(capsys, tmp_path, links_through):
+    real_root = tmp_path / "real"
+    real_root.mkdir()
+    linked_root = tmp_path / "app"
+    os.symlink(str(real_root), str(linked_root))
+    releases = make_releases(real_root, ["r1", "r2", "r3", "r4"])
+    through = linked_root / "releases"
+    # The links live in the real root; the module is given the path through the link.
+    os.symlink(str((linked_root if links_through == "symlinked" else real_root) / "releases" / "r1"),
+               str(real_root / "current"))
+
+    args = dict(arguments(real_root, "r2", releases_dir=through, state="live", keep=2))
+    first = run(capsys, **args)
+    assert first["switched"] is True
+    assert first["was_live"] == real(releases / "r1")
+    assert real(real_root / "previous") == real(releases / "r1")
+    # keep=2 is the live and the previous: the others go, the previous stays.
+    assert sorted(first["pruned"]) == sorted([real(releases / "r3"), real(releases / "r4")])
+    assert entries(releases) == ["r1", "r2"]
+
+    again = run(capsys, **args)
+    assert again["changed"] is False
+    assert again["switched"] is False
+    assert again["pruned"] == []
+    assert entries(releases) == ["r1", "r2"]
+    assert real(real_root / "previous") == real(releases / "r1")
+    assert real(real_root / "current") == real(releases / "r2")
+
+
+def test_relinking_the_live_release_given_through_the_symlinked_parent_is_no_change(capsys, tmp_path):
+    real_root = tmp_path / "real"
+    real_root.mkdir()
+    linked_root = tmp_path / "app"
+    os.symlink(str(real_root), str(linked_root))
+    releases = make_releases(real_root, ["r1", "r2", "r3"])
+    # Links as a hand or another tool made them: to the real paths.
+    os.symlink(str(releases / "r3"), str(real_root / "current"))
+    os.symlink(str(releases / "r1"), str(real_root / "previous"))
+    before = snapshot(real_root)
+    result = run(capsys, **arguments(real_root, "r3", releases_dir=linked_root / "releases", state="live", keep=3))
+    assert result["changed"] is False
+    assert result["switched"] is False
+    assert result["pruned"] == []
+    assert snapshot(real_root) == before
+
+
+def test_a_releases_dir_whose_parent_is_missing_is_refused_with_a_message(capsys, tmp_path):
+    root = tmp_path / "missing"
+    result = run(capsys, releases_dir=str(root / "releases"), release="r1", live=str(tmp_path / "current"),
+                 previous=str(tmp_path / "previous"), group=GROUP)
+    assert result.get("failed") is True
+    assert "parent directory does not exist" in result["msg"] and str(root / "releases") in result["msg"]
+    assert not root.exists()
+
+
+def test_live_and_previous_given_as_one_path_are_refused(capsys, root):
+    make_releases(root, ["r1"])
+    result = run(capsys, **arguments(root, "r1", previous=str(root / "current"), state="live"))
+    assert result.get("failed") is True
+    assert "two links" in result["msg"]
+    assert not os.path.lexists(str(root / "current"))
