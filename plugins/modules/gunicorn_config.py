@@ -40,6 +40,17 @@ options:
       - C(raw_env) accepts a list of C(KEY=value) strings or a dictionary.
     type: dict
     default: {}
+  optional_settings:
+    description:
+      - Settings written only when the gunicorn in O(gunicorn) is new enough
+        to know them (the catalogue says since which version), and not set in
+        O(settings). Older gunicorn gets the file without them instead of an
+        error.
+      - Without O(gunicorn), or in check mode before it exists, they are all
+        written.
+    type: dict
+    default: {}
+    version_added: "0.2.0"
   hooks:
     description:
       - Server hook names (for example C(post_fork), C(when_ready)) mapped to
@@ -281,6 +292,7 @@ def main():
         argument_spec=dict(
             path=dict(type="path", required=True, aliases=["dest"]),
             settings=dict(type="dict", default={}),
+            optional_settings=dict(type="dict", default={}),
             hooks=dict(type="dict", default={}),
             state=dict(type="str", choices=["present", "absent"], default="present"),
             backup=dict(type="bool", default=False),
@@ -300,16 +312,7 @@ def main():
     if params["state"] == "absent":
         run_absent(module, path)
 
-    try:
-        settings = validate(params["settings"], params["hooks"], params["process_manager"], cpu_count())
-    except SettingsError as exc:
-        module.fail_json(msg="invalid gunicorn settings: %s" % exc, errors=exc.errors)
-
-    secrets = secret_values(settings, params["secret_env_keys"], params["hide_env"])
-    module.no_log_values.update(secrets)
-    shown = mask_env(settings, params["secret_env_keys"], params["hide_env"])
-
-    python = None
+    python = version = None
     result_extra = {}
     if params["gunicorn"]:
         if module.check_mode and not os.path.exists(params["gunicorn"]):
@@ -319,10 +322,24 @@ def main():
             python = gunicorn_python(module, params["gunicorn"])
             version = gunicorn_version(module, python)
             result_extra["gunicorn_version"] = version
-            too_new = unsupported(settings, params["hooks"], version)
-            if too_new:
-                module.fail_json(msg="invalid gunicorn settings: %s" % "; ".join(too_new), errors=too_new)
-            check_worker_class(module, python, settings.get("worker_class", "sync"))
+
+    wanted = dict((name, value) for name, value in params["optional_settings"].items()
+                  if not (version and unsupported({name: value}, {}, version)))
+    wanted.update(params["settings"])
+    try:
+        settings = validate(wanted, params["hooks"], params["process_manager"], cpu_count())
+    except SettingsError as exc:
+        module.fail_json(msg="invalid gunicorn settings: %s" % exc, errors=exc.errors)
+
+    secrets = secret_values(settings, params["secret_env_keys"], params["hide_env"])
+    module.no_log_values.update(secrets)
+    shown = mask_env(settings, params["secret_env_keys"], params["hide_env"])
+
+    if python:
+        too_new = unsupported(settings, params["hooks"], version)
+        if too_new:
+            module.fail_json(msg="invalid gunicorn settings: %s" % "; ".join(too_new), errors=too_new)
+        check_worker_class(module, python, settings.get("worker_class", "sync"))
 
     directory = os.path.dirname(path) or "."
     if not os.path.isdir(directory) and not module.check_mode:

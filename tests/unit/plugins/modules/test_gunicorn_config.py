@@ -228,3 +228,36 @@ def test_bad_input_fails_and_leaves_the_file_byte_identical(capsys, old_file, ar
 
 def test_there_are_at_least_twenty_distinct_bad_inputs():
     assert len({json.dumps(args, sort_keys=True) for args, _message in BAD}) >= 20
+
+
+def test_optional_setting_is_written_for_a_gunicorn_that_knows_it(capsys, tmp_path):
+    pytest.importorskip("gunicorn", reason="gunicorn is in requirements-dev.txt; the check runs it")
+    path = tmp_path / "g.py"
+    result = run(capsys, path=str(path), gunicorn=venv_of_this_python(),
+                 optional_settings={"control_socket": "/run/app/gunicorn.ctl"})
+    assert not result.get("failed"), result
+    assert result["settings"]["control_socket"] == "/run/app/gunicorn.ctl"
+    assert "control_socket = '/run/app/gunicorn.ctl'" in path.read_text()
+
+
+def test_optional_setting_is_left_out_for_an_older_gunicorn_and_a_required_one_refused(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr(gunicorn_config, "gunicorn_python", lambda module, location: sys.executable)
+    monkeypatch.setattr(gunicorn_config, "gunicorn_version", lambda module, python: "24.1.1")
+    monkeypatch.setattr(gunicorn_config, "check_worker_class", lambda module, python, worker_class: None)
+    path = tmp_path / "g.py"
+    result = run(capsys, path=str(path), gunicorn=str(tmp_path), settings={"workers": 2},
+                 optional_settings={"control_socket": "/run/app/gunicorn.ctl"})
+    assert not result.get("failed"), result
+    assert "control_socket" not in result["settings"] and "control_socket" not in path.read_text()
+    refused = run(capsys, path=str(path), gunicorn=str(tmp_path), settings={"control_socket": "/run/app/gunicorn.ctl"})
+    assert refused["failed"] is True
+    assert "control_socket: needs gunicorn 25 or newer; the target has 24.1.1" in refused["msg"]
+
+
+def test_settings_override_optional_settings_and_without_gunicorn_all_are_written(capsys, tmp_path):
+    path = tmp_path / "g.py"
+    result = run(capsys, path=str(path), settings={"control_socket": "/run/other.ctl"},
+                 optional_settings={"control_socket": "/run/app/gunicorn.ctl", "http_parser": "python"})
+    assert not result.get("failed"), result
+    assert result["settings"]["control_socket"] == "/run/other.ctl"
+    assert result["settings"]["http_parser"] == "python"
