@@ -27,17 +27,23 @@ SYSTEM_DIRECTORIES = frozenset([
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def path_problem(path, under=""):
+def path_problem(path, under="", relative=False):
     """Reason the path may not be used, or "" when it may.
 
     The path must be a string, absolute, written in its normal form (no '.',
     '..', '//' or trailing '/'), free of control characters (a newline ends a
     line of a unit or config file), not a system directory, and below `under`
-    when that is given."""
+    when that is given.
+
+    With relative, the path is one inside a directory of the app (a file of
+    its code): relative, in normal form, never climbing out with '..', and
+    not starting with '-' (a command would read it as an option)."""
     if not isinstance(path, str):
         return "must be a path, not %s" % type(path).__name__
     if CONTROL.search(path):
         return "must not contain a newline or other control character"
+    if relative:
+        return _relative_problem(path)
     if not path.startswith("/"):
         return "must be an absolute path"
     if path != "/" and posixpath.normpath(path) != path or path.startswith("//"):
@@ -48,6 +54,19 @@ def path_problem(path, under=""):
                "owns, writes or deletes this path for one app"
     if under and not path.startswith(under.rstrip("/") + "/"):
         return "must be under %s/" % under.rstrip("/")
+    return ""
+
+
+def _relative_problem(path):
+    if not path or path.startswith("/"):
+        return "must be a path relative to the app's code, such as requirements.txt"
+    if path.startswith("-"):
+        return "must not start with '-' (pip would read it as an option)"
+    normal = posixpath.normpath(path)
+    if normal == ".." or normal.startswith("../"):
+        return "must stay inside the app's code: '..' climbs out of it"
+    if normal != path:
+        return "must be written in normal form, without '.', '..', '//' or a trailing '/' (this one means %s)" % normal
     return ""
 
 

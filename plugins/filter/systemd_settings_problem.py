@@ -1,0 +1,57 @@
+# -*- coding: utf-8 -*-
+# Copyright: flaskstack.deploy contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What is wrong with directives a user adds to the app's systemd unit; empty when nothing is."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+DIRECTIVE = re.compile(r"\A[A-Z][A-Za-z0-9]*\Z")
+# The role sets who the app runs as (flaskstack_app_user, flaskstack_app_group).
+IDENTITY = ("User", "Group", "DynamicUser")
+# Exec lines whose prefix holds '+' or '!' run with full privileges (systemd.service(5)).
+PRIVILEGED_EXEC = re.compile(r"\A[-@:]*[+!]")
+
+
+def _lines(value):
+    return value if isinstance(value, list) else [value]
+
+
+def systemd_settings_problem(settings):
+    """Reason these [Service] directives may not go into the app's unit, or "" when they may.
+
+    Names must be directive names; values strings, numbers, booleans, null
+    (drops a directive) or lists of them (repeated lines), without newlines
+    (a newline would start a directive of its own). Nothing may make the app
+    run as root: User, Group and DynamicUser are the role's, an Exec line may
+    not carry the '+' or '!' prefix, and PermissionsStartOnly is refused."""
+    if not isinstance(settings, dict):
+        return "must be a mapping of [Service] directive names to values, not %s" % type(settings).__name__
+    for name in sorted(settings, key=str):
+        value = settings[name]
+        if not isinstance(name, str) or not DIRECTIVE.match(name):
+            return "%r is not a systemd directive name (such as LimitNOFILE)" % (name,)
+        if name in IDENTITY:
+            return ("%s: the unit runs as the app's user and group (flaskstack_app_user, flaskstack_app_group), "
+                    "never as root; set those instead" % name)
+        if name == "PermissionsStartOnly":
+            return "PermissionsStartOnly: would run the unit's other commands as root"
+        for line in _lines(value):
+            if line is not None and (isinstance(line, (list, dict)) or not isinstance(line, (str, int, float, bool))):
+                return "%s: a value must be a string, a number, a boolean, null or a list of them" % name
+            if isinstance(line, str) and CONTROL.search(line):
+                return "%s: must not contain a newline or other control character" % name
+            if name.startswith("Exec") and isinstance(line, str) and PRIVILEGED_EXEC.match(line):
+                return "%s: a '+' or '!' prefix would run the command as root" % name
+    return ""
+
+
+class FilterModule:
+    """Filters of flaskstack.deploy."""
+
+    def filters(self):
+        return {"systemd_settings_problem": systemd_settings_problem}
