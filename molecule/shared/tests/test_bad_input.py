@@ -58,6 +58,40 @@ BAD_SETS = [
     ({"flaskstack_apps": [{"flaskstack_app_name": "demo", "flaskstack_process_manager": "systemd"}]},
      "flaskstack_process_manager", 'set both in the inventory and in the entry: ["flaskstack_process_manager"]'),
 ]
+# Issue 16: each kind of mistaken or hostile value, refused before any change.
+SECRET = "s3cr3t-token"
+BAD_SETS += [
+    # A trailing newline passes a regular expression anchored with $.
+    ({"flaskstack_app_name": "demo\n"}, "flaskstack_app_name", None),
+    ({"flaskstack_app_service": "flaskstack-demo;x"}, "flaskstack_app_service", None),
+    ({"flaskstack_app_bind": "unix:run/demo.sock"}, "flaskstack_app_bind", None),
+    # Values that would reach pip or git as options, or read files outside the code.
+    ({"app_source": "pip", "app_pip_spec": "--requirement=/etc/shadow"}, "app_pip_spec", "not a pip option"),
+    ({"app_requirements_file": "../../../../etc/shadow"}, "app_requirements_file", "climbs out"),
+    ({"app_source": "git", "app_git_repo": "--upload-pack=touch /tmp/flaskstack-pwned"}, "app_git_repo",
+     "git would read it as an option"),
+    ({"app_source": "git", "app_git_repo": "ext::sh"}, "app_git_repo", "must be a repository URL"),
+    ({"app_source": "git", "app_git_repo": "/srv/repo", "app_git_version": "--help"}, "app_git_version", None),
+    ({"python_pip_packages": ["flask", "-r/etc/shadow"]}, "python_pip_packages", "not a pip option"),
+    ({"app_source": "local", "app_local_path": "/nonexistent/mysite"}, "app_local_path", "existing directory"),
+    # Values written into nginx directives.
+    ({"nginx_client_max_body_size": "10m; return 200 pwned"}, "nginx_client_max_body_size", None),
+    ({"nginx_security_headers": {"X-A\" \"b\"; return 200; #": "v"}}, "nginx_security_headers", None),
+    ({"nginx_server_name": "example.com\nreturn"}, "nginx_server_name", "newline"),
+    ({"nginx_static_dir": "/"}, "nginx_static_dir", "under /srv/flaskstack/demo"),
+    # Overrides that would break the safety promises; secrets stay out of the message.
+    ({"gunicorn_settings": {"bind": "0.0.0.0:8000", "raw_env": ["SECRET_KEY=" + SECRET]}}, "gunicorn_settings",
+     "around nginx"),
+    ({"gunicorn_systemd_settings": {"User": "root"}}, "gunicorn_systemd_settings", "never as root"),
+    ({"gunicorn_systemd_settings": {"ExecStartPre": "+/bin/true"}}, "gunicorn_systemd_settings", "as root"),
+    ({"gunicorn_workers": 100000}, "gunicorn_workers", "must be at most"),
+    ({"app_source": "git", "app_git_repo": "https://deploy:%s@git.example.com/x.git --upload-pack=x" % SECRET},
+     "app_git_repo", None),
+    # Two apps on one port: a wildcard name covers the other's.
+    ({"flaskstack_apps": [{"flaskstack_app_name": "shop", "nginx_server_name": "shop.example.com"},
+                          {"flaskstack_app_name": "blog", "nginx_server_name": "*.example.com"}]},
+     "nginx_server_name", "shop.example.com (app shop) and *.example.com (app blog) on port 81"),
+]
 CHECKS_PLAY = "Every server's variables are checked before any server changes"
 MARKER = "/tmp/flaskstack-bad-input.marker"
 
@@ -125,8 +159,18 @@ def test_bad_variables_fail_early_naming_the_variable(refusals, index):
     print("bad input: %s -> %s" % (json.dumps(variables), message[:160]))
 
 
+def test_no_refusal_prints_a_secret(refusals):
+    carrying = [alias(index) for index, (bad, _name, _text) in enumerate(BAD_SETS, 1) if SECRET in json.dumps(bad)]
+    assert len(carrying) == 2
+    for name in carrying:
+        play, _task, message, result, _changed = refusals[name]
+        assert play == CHECKS_PLAY and message, result[:3000]
+        assert SECRET not in result, "%s printed the secret: %s" % (name, result[:3000])
+
+
 def test_no_bad_set_changed_the_host(host, refusals):
     assert len(refusals) == len(BAD_SETS)
-    touched = host.run("find /etc /srv /usr/local -newer %s", MARKER)
+    # The journal writes all the time; anything else new under /var is a change.
+    touched = host.run("find /etc /srv /usr/local /var -newer %s -not -path '/var/log/journal/*'", MARKER)
     assert touched.rc == 0, touched.stderr
     assert touched.stdout == "", "the host changed:\n" + touched.stdout
