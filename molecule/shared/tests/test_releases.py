@@ -16,6 +16,7 @@ from conftest import LoadLoop, only_in_scenarios, recap, run_playbook
 
 DEMO_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "roles", "app", "files", "demo")
 ROOT = "/srv/flaskstack/demo"
+SHADOW_HASH = "$y$j9T$PaSsWoRdHaSh0123456789"
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -46,6 +47,11 @@ def versions(tmp_path_factory):
     make("v2")
     make("broken", lambda source: source + "\nraise RuntimeError('this release is broken on purpose')\n")
     make("unhealthy", lambda source: source.replace('return "ok\\n"', 'return "sick\\n", 503'))
+    # A requirements file that is really a file of secrets (a link in the
+    # code, a wrong path): pip quotes the line it cannot read.
+    leaky = make("leaky")
+    with open(os.path.join(leaky, "requirements.txt"), "w") as handle:
+        handle.write("root:%s:19000:0:99999:7:::\n" % SHADOW_HASH)
     return made
 
 
@@ -105,6 +111,18 @@ def test_release_that_fails_to_import_never_goes_live(host, site, versions):
     assert site.demo()["release"] == before
     assert [row[0] for row in site.gunicorn_masters()] == master
     assert not host.run("ls -A %s/releases | grep -v '^%s$' | grep '^\\.build'", ROOT, before).stdout
+
+
+def test_pip_failure_names_what_failed_and_prints_no_line_of_the_file(host, site, versions):
+    only_in_scenarios("default", why="the app role's own handling of pip's output, the same everywhere")
+    before = live_release(host)
+    rc, output = deploy(versions["leaky"])
+    assert rc != 0
+    assert "pip failed (exit" in output and "Invalid requirement" in output, output[-3000:]
+    assert "The live release is unchanged" in output
+    assert "PaSsWoRdHaSh" not in output, output[-3000:]
+    assert live_release(host) == before
+    assert site.demo()["release"] == before
 
 
 def test_unhealthy_release_is_rolled_back(host, site, versions):
