@@ -11,10 +11,13 @@ import posixpath
 import re
 
 CONTROL_OR_SPACE = re.compile(r"[\x00-\x20\x7f]")
-# Transports that fetch; not ext:: (which runs a command) or fd::.
-URL = re.compile(r"\A((https?|ssh|git)://[^/]|file:///)")
+# Transports that fetch; not ext:: (which runs a command) or fd::. The user
+# and host start with a letter or digit: ssh reads "-oProxyCommand=..." as
+# an option (CVE-2017-1000117).
+URL = re.compile(r"\A(https?|ssh|git)://([A-Za-z0-9][A-Za-z0-9._~%-]*(:[^@/]*)?@)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]*)(:[0-9]+)?(/|\Z)")
+FILE_URL = re.compile(r"\Afile://(/.*)\Z")
 # user@host:path, git's scp-like form for SSH.
-SCP_LIKE = re.compile(r"\A[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:")
+SCP_LIKE = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9._-]*@[A-Za-z0-9][A-Za-z0-9.-]*:")
 # A branch, tag or commit: git's own rules for a ref name, simplified.
 REVISION = re.compile(r"\A[A-Za-z0-9_][A-Za-z0-9._/+-]*\Z")
 
@@ -39,8 +42,10 @@ def git_source_problem(value, revision=False):
         return ""
     if URL.match(value) or SCP_LIKE.match(value):
         return ""
-    if value.startswith("/"):
-        if posixpath.normpath(value) != value or value.startswith("//"):
+    local = FILE_URL.match(value)
+    path = local.group(1) if local else value
+    if path.startswith("/"):
+        if posixpath.normpath(path) != path.rstrip("/") or path.startswith("//"):
             return "must be an absolute path in normal form, without '.', '..' or '//'"
         return ""
     return ("must be a repository URL (https://, ssh://, git://, file://), user@host:path, or an absolute "

@@ -11,6 +11,7 @@ import ipaddress
 import re
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+CIDR = re.compile(r"\A[0-9A-Fa-f:.]+(/[0-9]{1,3})?\Z")
 # Characters that end or open a directive, a block, a comment or a string.
 SYNTAX = re.compile(r"[;{}#\"']")
 # nginx takes the character after a backslash as it is, even ';': only the
@@ -23,7 +24,7 @@ FORMS = {
     "buffers": (re.compile(r"\A[0-9]+ [0-9]+[kKmM]?\Z"), "must be a number and a size, such as '4 16k'"),
     "time": (re.compile(r"\A(off|max|epoch|(modified )?[-+]?([0-9]+(ms|s|m|h|d|w|M|y)?)+)\Z"),
              "must be an nginx time such as 7d, 12h or 30m, or off, max or epoch"),
-    "header_name": (re.compile(r"\A[A-Za-z0-9][A-Za-z0-9-]*\Z"), "must be a header name: letters, digits and '-'"),
+    "header_name": (re.compile(r"\A[A-Za-z0-9][A-Za-z0-9_-]*\Z"), "must be a header name: letters, digits, '-' and '_'"),
 }
 
 
@@ -39,9 +40,13 @@ def _names_problem(value):
 
 def _address_problem(value):
     try:
-        ipaddress.ip_network(value, strict=False)
+        if not CIDR.match(value):
+            raise ValueError(value)
+        network = ipaddress.ip_network(value, strict=False)
     except ValueError:
         return "must be IP addresses or networks, such as 10.0.0.5 or 10.0.0.0/24; %r is not one" % value
+    if network.prefixlen == 0:
+        return "must not trust every address (%s): name the load balancers' addresses or networks" % value
     return ""
 
 

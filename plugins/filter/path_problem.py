@@ -63,6 +63,8 @@ def _relative_problem(path):
     if path.startswith("-"):
         return "must not start with '-' (pip would read it as an option)"
     normal = posixpath.normpath(path)
+    if normal == ".":
+        return "must name a file inside the app's code, not the code directory itself"
     if normal == ".." or normal.startswith("../"):
         return "must stay inside the app's code: '..' climbs out of it"
     if normal != path:

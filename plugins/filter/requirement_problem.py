@@ -13,6 +13,7 @@ import re
 from packaging.requirements import InvalidRequirement, Requirement
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+PACKAGE_FILES = (".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2", ".tar.xz")
 EXAMPLE = "a requirement such as 'mysite==1.2.0' or 'mysite @ https://example.com/mysite-1.2.0.tar.gz' (PEP 508)"
 
 
@@ -22,7 +23,8 @@ def requirement_problem(value, paths=False):
     A value that starts with '-' would reach pip as an option (for example
     --requirement=/etc/shadow, which makes pip print the file's lines); any
     other value must be a PEP 508 requirement. With paths, the absolute path
-    of a package file on the host (a wheel or an sdist) is accepted too."""
+    of a package file on the host (a wheel or an sdist, by its ending) is
+    accepted too."""
     if not isinstance(value, str):
         return "must be %s, not %s" % (EXAMPLE, type(value).__name__)
     if CONTROL.search(value):
@@ -34,6 +36,8 @@ def requirement_problem(value, paths=False):
     if paths and value.startswith("/"):
         if posixpath.normpath(value) != value or value.startswith("//"):
             return "must be a package file's path in normal form, without '.', '..' or '//'"
+        if not value.endswith(PACKAGE_FILES):
+            return "must be a package file (%s) when it is a path" % ", ".join(PACKAGE_FILES)
         return ""
     try:
         Requirement(value)

@@ -9,7 +9,13 @@ __metaclass__ = type
 
 
 def _covers(pattern, name):
-    """Whether nginx's wildcard server name pattern also matches name (a name or another pattern)."""
+    """Whether nginx's wildcard server name pattern also matches name (a name or another pattern).
+
+    A leading and a trailing wildcard always share names: *.example.com and
+    www.example.* both match www.example.com, and *.a.com and b.* both match
+    b.a.com."""
+    if pattern.startswith(("*.", ".")) and name.endswith(".*") or pattern.endswith(".*") and name.startswith(("*.", ".")):
+        return True
     if pattern.startswith("*."):
         return name.endswith(pattern[1:]) and name != pattern[1:]
     if pattern.startswith("."):

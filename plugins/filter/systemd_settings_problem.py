@@ -13,8 +13,17 @@ CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 DIRECTIVE = re.compile(r"\A[A-Z][A-Za-z0-9]*\Z")
 # The role sets who the app runs as (flaskstack_app_user, flaskstack_app_group).
 IDENTITY = ("User", "Group", "DynamicUser")
-# Exec lines whose prefix holds '+' or '!' run with full privileges (systemd.service(5)).
-PRIVILEGED_EXEC = re.compile(r"\A[-@:]*[+!]")
+# Exec lines whose prefix holds '+' or '!' run with full privileges
+# (systemd.service(5)). systemd skips blanks before a command, unquotes and
+# unescapes its first word, and gives each command after " ; " prefixes of
+# its own: every command's first word is looked at, quotes and all.
+PRIVILEGED_EXEC = re.compile(r"\A[\"']?[-@:\"']*[+!]")
+COMMANDS = re.compile(r"\s;\s")
+# The app may bind a low port; nothing else a capability would give it.
+CAPABILITIES = ("AmbientCapabilities", "CapabilityBoundingSet")
+ALLOWED_CAPABILITIES = frozenset(["CAP_NET_BIND_SERVICE"])
+# Groups whose members can read secrets, raw disks or become root.
+PRIVILEGED_GROUPS = frozenset(["root", "0", "sudo", "wheel", "adm", "shadow", "disk", "docker", "lxd", "kvm"])
 
 
 def _lines(value):
@@ -27,8 +36,10 @@ def systemd_settings_problem(settings):
     Names must be directive names; values strings, numbers, booleans, null
     (drops a directive) or lists of them (repeated lines), without newlines
     (a newline would start a directive of its own). Nothing may make the app
-    run as root: User, Group and DynamicUser are the role's, an Exec line may
-    not carry the '+' or '!' prefix, and PermissionsStartOnly is refused."""
+    run as root: User, Group and DynamicUser are the role's, no command of an
+    Exec line may carry the '+' or '!' prefix, PermissionsStartOnly is
+    refused, capabilities stop at CAP_NET_BIND_SERVICE and supplementary
+    groups may not be root's, sudo's and the like."""
     if not isinstance(settings, dict):
         return "must be a mapping of [Service] directive names to values, not %s" % type(settings).__name__
     for name in sorted(settings, key=str):
@@ -45,8 +56,30 @@ def systemd_settings_problem(settings):
                 return "%s: a value must be a string, a number, a boolean, null or a list of them" % name
             if isinstance(line, str) and CONTROL.search(line):
                 return "%s: must not contain a newline or other control character" % name
-            if name.startswith("Exec") and isinstance(line, str) and PRIVILEGED_EXEC.match(line):
+            if isinstance(line, str):
+                problem = _line_problem(name, line)
+                if problem:
+                    return problem
+    return ""
+
+
+def _line_problem(name, line):
+    if name.startswith("Exec"):
+        for command in COMMANDS.split(line):
+            first = (command.split(None, 1) or [""])[0]
+            if "\\" in first:
+                return "%s: a command's path may not hold escapes ('\\')" % name
+            if PRIVILEGED_EXEC.match(first):
                 return "%s: a '+' or '!' prefix would run the command as root" % name
+    if name in CAPABILITIES:
+        wanted = set(line.replace(",", " ").split()) if line.strip() else set()
+        if line.strip().startswith("~") or wanted - ALLOWED_CAPABILITIES:
+            return "%s: only CAP_NET_BIND_SERVICE may be given; other capabilities make the app root-equivalent" % name
+    if name == "SupplementaryGroups":
+        groups = set(line.split())
+        if groups & PRIVILEGED_GROUPS:
+            return "SupplementaryGroups: %s would let the app read secrets or become root" % ", ".join(
+                sorted(groups & PRIVILEGED_GROUPS))
     return ""
 
 

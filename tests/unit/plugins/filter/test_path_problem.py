@@ -64,3 +64,53 @@ def test_under_keeps_the_path_below_a_directory(path, under, reason):
         assert reason in path_problem(path, under=under)
     else:
         assert path_problem(path, under=under) == ""
+
+
+@pytest.mark.parametrize("path", [
+    "requirements.txt",
+    "requirements-dev.txt",
+    "requirements/prod.txt",
+    "deploy/requirements/base.txt",
+    ".requirements.txt",
+    "etc/requirements.txt",
+])
+def test_relative_a_file_inside_the_app_s_code_is_fine(path):
+    assert path_problem(path, relative=True) == ""
+    assert "must be an absolute path" in path_problem(path)
+
+
+@pytest.mark.parametrize("path, reason", [
+    ("/etc/shadow", "must be a path relative to the app's code"),
+    ("/srv/shop/requirements.txt", "must be a path relative to the app's code"),
+    ("//requirements.txt", "must be a path relative to the app's code"),
+    ("", "must be a path relative to the app's code"),
+    ("-r", "must not start with '-'"),
+    ("--requirement=/etc/shadow", "must not start with '-'"),
+    ("-requirements.txt", "must not start with '-'"),
+    ("-", "must not start with '-'"),
+    ("..", "'..' climbs out"),
+    ("../requirements.txt", "'..' climbs out"),
+    ("../../etc/shadow", "'..' climbs out"),
+    ("requirements/../../etc/shadow", "'..' climbs out"),
+    ("requirements/../..", "'..' climbs out"),
+    ("./requirements.txt", "normal form, without '.', '..', '//' or a trailing '/' (this one means requirements.txt)"),
+    ("requirements/../requirements.txt", "(this one means requirements.txt)"),
+    ("requirements//prod.txt", "(this one means requirements/prod.txt)"),
+    ("requirements/./prod.txt", "(this one means requirements/prod.txt)"),
+    ("requirements/", "(this one means requirements)"),
+    ("requirements.txt\n", "must not contain a newline"),
+    ("requirements.txt\n--requirement=/etc/shadow", "must not contain a newline"),
+    ("requirements\t.txt", "must not contain a newline or other control character"),
+    ("requirements.txt\x00", "must not contain a newline or other control character"),
+])
+def test_relative_a_path_that_leaves_the_code_or_is_an_option_is_refused_with_why(path, reason):
+    assert reason in path_problem(path, relative=True)
+
+
+def test_relative_a_path_that_is_not_a_string_is_refused():
+    assert path_problem(None, relative=True) == "must be a path, not NoneType"
+    assert path_problem(["requirements.txt"], relative=True) == "must be a path, not list"
+
+
+def test_relative_the_code_directory_itself_is_refused():
+    assert path_problem(".", relative=True) != ""
