@@ -1,0 +1,143 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: flaskstack.deploy contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: config_file
+short_description: Write a file's whole content in one round trip, checked before it replaces the old one
+version_added: "0.2.0"
+description:
+  - Makes the file at O(path) hold exactly O(content), with the owner, group
+    and mode given, in one call to the host. The content is usually rendered
+    on the controller with the C(ansible.builtin.template) lookup.
+  - C(ansible.builtin.template) and C(ansible.builtin.copy) call the host twice
+    when nothing changes (a C(stat), then the C(file) module for the owner and
+    mode); a deploy writes several small files, and each second call costs
+    about a third of a second.
+  - A new content is written to a temporary file beside the old one, checked
+    with O(validate) when given, and renamed over the old file; a content that
+    fails the check never replaces a working file.
+  - Supports check mode and diff mode.
+author:
+  - flaskstack.deploy contributors (@flaskstack)
+options:
+  path:
+    description: Path of the file. Its directory must exist.
+    type: path
+    required: true
+    aliases: [dest]
+  content:
+    description: The whole content of the file.
+    type: str
+    required: true
+  validate:
+    description:
+      - A command run on the new content before it replaces the old file; C(%s)
+        stands for the temporary file's path. A non-zero exit fails the task and
+        leaves the old file as it was.
+      - The command is split as a shell would, but run without a shell.
+    type: str
+extends_documentation_fragment:
+  - ansible.builtin.files
+attributes:
+  check_mode:
+    description: Reports what would change and writes nothing.
+    support: full
+  diff_mode:
+    description: Shows the old and the new content.
+    support: full
+"""
+
+EXAMPLES = r"""
+- name: App site is configured
+  flaskstack.deploy.config_file:
+    path: /etc/nginx/sites-available/flaskstack-shop.conf
+    content: "{{ lookup('ansible.builtin.template', 'etc/nginx/sites-available/flaskstack-app.conf.j2') }}"
+    owner: root
+    group: root
+    mode: "0644"
+    validate: /usr/local/sbin/flaskstack-nginx-test %s flaskstack-shop.conf
+  notify: nginx config changed
+"""
+
+RETURN = r"""
+path:
+  description: The file.
+  returned: always
+  type: str
+  sample: /etc/nginx/sites-available/flaskstack-shop.conf
+"""
+
+import os
+import shlex
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_bytes, to_native
+
+
+def read_bytes(path):
+    if not os.path.exists(path):
+        return None
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            path=dict(type="path", required=True, aliases=["dest"]),
+            content=dict(type="str", required=True),
+            validate=dict(type="str"),
+        ),
+        add_file_common_args=True,
+        supports_check_mode=True,
+    )
+    params = module.params
+    path = params["path"]
+    directory = os.path.dirname(path) or "."
+    if os.path.isdir(path):
+        module.fail_json(msg="path: %s is a directory" % path)
+    if not os.path.isdir(directory) and not module.check_mode:
+        module.fail_json(msg="path: the directory %s does not exist" % directory)
+    if params["validate"] and "%s" not in params["validate"]:
+        module.fail_json(msg="validate must hold %%s, the new content's path: %s" % params["validate"])
+
+    content = to_bytes(params["content"], errors="surrogate_or_strict")
+    before = read_bytes(path)
+    result = dict(changed=before != content, path=path)
+    if result["changed"] and module._diff:
+        result["diff"] = dict(before_header=path, after_header=path,
+                              before="" if before is None else to_native(before, errors="surrogate_or_replace"),
+                              after=to_native(content, errors="surrogate_or_replace"))
+
+    if result["changed"] and not module.check_mode:
+        fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=directory)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(content)
+            if params["validate"]:
+                argv = [part.replace("%s", tmp) for part in shlex.split(params["validate"])]
+                rc, out, err = module.run_command(argv)
+                if rc != 0:
+                    module.fail_json(msg="the new content of %s failed its check (%s), the file is unchanged: %s"
+                                         % (path, argv[0], (err or out).strip()), rc=rc, stdout=out, stderr=err)
+            module.atomic_move(tmp, path, unsafe_writes=params["unsafe_writes"])
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+
+    if os.path.exists(path) or not module.check_mode:
+        file_args = module.load_file_common_arguments(params, path=path)
+        result["changed"] = module.set_fs_attributes_if_different(file_args, result["changed"], diff=None)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
