@@ -1,0 +1,356 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The config_file module run in-process, as Ansible runs it, on real files."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import grp
+import json
+import os
+import stat
+import sys
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.flaskstack.deploy.plugins.modules import config_file
+
+OLD = b"# a working config someone depends on\nlisten 80;\n"
+NEW = "# the new config\nlisten 8080;\n"
+OWNER = "root"
+GROUP = grp.getgrgid(os.getgid()).gr_name
+
+
+def run(capsys, check_mode=False, diff=False, **args):
+    """Run the module with these arguments; return its JSON result."""
+    args = dict(args)
+    args["_ansible_check_mode"] = check_mode
+    args["_ansible_diff"] = diff
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            config_file.main()
+    out = capsys.readouterr().out
+    return json.loads(out)
+
+
+def mode_of(path):
+    return stat.S_IMODE(os.stat(str(path)).st_mode)
+
+
+def leftovers(directory, name):
+    """Temporary files the module may have left beside the file called name."""
+    return [entry for entry in os.listdir(str(directory)) if entry.startswith(".%s." % name)]
+
+
+@pytest.fixture()
+def old_file(tmp_path):
+    path = tmp_path / "site.conf"
+    path.write_bytes(OLD)
+    os.chmod(str(path), 0o644)
+    return path
+
+
+# --- writing and idempotence ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode, expected", [("0644", 0o644), ("0600", 0o600)])
+def test_new_file_is_written_exactly_then_is_idempotent(capsys, tmp_path, mode, expected):
+    path = tmp_path / "site.conf"
+    first = run(capsys, path=str(path), content=NEW, owner=OWNER, group=GROUP, mode=mode)
+    assert not first.get("failed"), first
+    assert first["changed"] is True
+    assert first["path"] == str(path)
+    assert path.read_bytes() == NEW.encode("utf-8")
+    assert mode_of(path) == expected
+    assert os.stat(str(path)).st_uid == 0
+    assert os.stat(str(path)).st_gid == os.getgid()
+    assert leftovers(tmp_path, "site.conf") == []
+
+    before = os.stat(str(path))
+    second = run(capsys, path=str(path), content=NEW, owner=OWNER, group=GROUP, mode=mode)
+    assert not second.get("failed"), second
+    assert second["changed"] is False
+    after = os.stat(str(path))
+    assert after.st_ino == before.st_ino
+    assert after.st_mtime_ns == before.st_mtime_ns
+    assert path.read_bytes() == NEW.encode("utf-8")
+    assert mode_of(path) == expected
+
+
+def test_dest_is_an_alias_of_path(capsys, tmp_path):
+    path = tmp_path / "site.conf"
+    result = run(capsys, dest=str(path), content=NEW)
+    assert result["changed"] is True
+    assert path.read_bytes() == NEW.encode("utf-8")
+
+
+def test_changed_content_is_replaced_atomically(capsys, old_file):
+    before = os.stat(str(old_file))
+    result = run(capsys, path=str(old_file), content=NEW, owner=OWNER, group=GROUP, mode="0644")
+    assert not result.get("failed"), result
+    assert result["changed"] is True
+    assert old_file.read_bytes() == NEW.encode("utf-8")
+    # Renamed over the old file, not rewritten in place: a new inode.
+    assert os.stat(str(old_file)).st_ino != before.st_ino
+    assert mode_of(old_file) == 0o644
+    assert sorted(os.listdir(str(old_file.parent))) == ["site.conf"]
+
+
+def test_changed_content_keeps_the_old_mode_when_none_is_given(capsys, old_file):
+    os.chmod(str(old_file), 0o640)
+    result = run(capsys, path=str(old_file), content=NEW)
+    assert result["changed"] is True
+    assert old_file.read_bytes() == NEW.encode("utf-8")
+    assert mode_of(old_file) == 0o640
+
+
+def test_only_the_mode_differs(capsys, old_file):
+    before = os.stat(str(old_file))
+    result = run(capsys, path=str(old_file), content=OLD.decode("utf-8"), owner=OWNER, group=GROUP, mode="0600")
+    assert not result.get("failed"), result
+    assert result["changed"] is True
+    assert mode_of(old_file) == 0o600
+    assert old_file.read_bytes() == OLD
+    after = os.stat(str(old_file))
+    assert after.st_ino == before.st_ino
+    assert after.st_mtime_ns == before.st_mtime_ns
+    again = run(capsys, path=str(old_file), content=OLD.decode("utf-8"), owner=OWNER, group=GROUP, mode="0600")
+    assert again["changed"] is False
+
+
+# --- check mode ----------------------------------------------------------------------------------
+
+
+def test_check_mode_new_file_is_reported_and_not_written(capsys, tmp_path):
+    path = tmp_path / "site.conf"
+    result = run(capsys, check_mode=True, path=str(path), content=NEW, owner=OWNER, group=GROUP, mode="0644")
+    assert not result.get("failed"), result
+    assert result["changed"] is True
+    assert not path.exists()
+    assert os.listdir(str(tmp_path)) == []
+
+
+def test_check_mode_changed_file_keeps_old_content_and_mode(capsys, old_file):
+    before = os.stat(str(old_file))
+    result = run(capsys, check_mode=True, path=str(old_file), content=NEW, owner=OWNER, group=GROUP, mode="0600")
+    assert not result.get("failed"), result
+    assert result["changed"] is True
+    assert old_file.read_bytes() == OLD
+    assert mode_of(old_file) == 0o644
+    after = os.stat(str(old_file))
+    assert after.st_ino == before.st_ino
+    assert after.st_mtime_ns == before.st_mtime_ns
+    assert sorted(os.listdir(str(old_file.parent))) == ["site.conf"]
+
+
+def test_check_mode_only_mode_differs_is_reported_and_not_applied(capsys, old_file):
+    result = run(capsys, check_mode=True, path=str(old_file), content=OLD.decode("utf-8"), mode="0600")
+    assert result["changed"] is True
+    assert mode_of(old_file) == 0o644
+    assert old_file.read_bytes() == OLD
+
+
+def test_check_mode_unchanged_file_is_not_changed(capsys, old_file):
+    result = run(capsys, check_mode=True, path=str(old_file), content=OLD.decode("utf-8"), mode="0644")
+    assert result["changed"] is False
+
+
+def test_check_mode_on_a_missing_directory_does_not_fail(capsys, tmp_path):
+    path = tmp_path / "not-yet" / "site.conf"
+    result = run(capsys, check_mode=True, path=str(path), content=NEW, owner=OWNER, group=GROUP, mode="0644")
+    assert not result.get("failed"), result
+    assert result["changed"] is True
+    assert not (tmp_path / "not-yet").exists()
+
+
+# --- diff mode -----------------------------------------------------------------------------------
+
+
+def test_diff_of_a_new_file(capsys, tmp_path):
+    path = tmp_path / "site.conf"
+    result = run(capsys, diff=True, path=str(path), content=NEW)
+    assert result["changed"] is True
+    assert result["diff"]["before"] == ""
+    assert result["diff"]["after"] == NEW
+
+
+def test_diff_of_a_changed_file(capsys, old_file):
+    result = run(capsys, diff=True, path=str(old_file), content=NEW)
+    assert result["changed"] is True
+    assert result["diff"]["before"] == OLD.decode("utf-8")
+    assert result["diff"]["after"] == NEW
+
+
+def test_diff_in_check_mode_matches_the_real_run(capsys, old_file):
+    check = run(capsys, check_mode=True, diff=True, path=str(old_file), content=NEW)
+    assert old_file.read_bytes() == OLD
+    real = run(capsys, diff=True, path=str(old_file), content=NEW)
+    assert check["diff"] == real["diff"]
+    assert real["diff"]["after"] == old_file.read_text(encoding="utf-8")
+
+
+def test_no_diff_when_unchanged(capsys, old_file):
+    result = run(capsys, diff=True, path=str(old_file), content=OLD.decode("utf-8"), mode="0644")
+    assert result["changed"] is False
+    assert "diff" not in result
+
+
+# --- validate ------------------------------------------------------------------------------------
+
+
+def test_validate_that_passes_lets_the_file_be_written(capsys, old_file):
+    result = run(capsys, path=str(old_file), content=NEW, validate="/bin/true %s")
+    assert not result.get("failed"), result
+    assert result["changed"] is True
+    assert old_file.read_bytes() == NEW.encode("utf-8")
+    assert sorted(os.listdir(str(old_file.parent))) == ["site.conf"]
+
+
+def test_validate_with_a_python_check_of_the_content(capsys, tmp_path):
+    path = tmp_path / "site.conf"
+    check = ("%s -c \"import sys; sys.exit(0 if open(sys.argv[1], 'rb').read() == b'listen 8080;\\n' else 3)\" %%s"
+             % sys.executable)
+    result = run(capsys, path=str(path), content="listen 8080;\n", validate=check)
+    assert not result.get("failed"), result
+    assert path.read_bytes() == b"listen 8080;\n"
+    refused = run(capsys, path=str(path), content="listen 9090;\n", validate=check)
+    assert refused["failed"] is True
+    assert refused["rc"] == 3
+    assert path.read_bytes() == b"listen 8080;\n"
+
+
+@pytest.mark.parametrize("validate", ["/bin/false %s", "grep -q NEWMARK %s"])
+def test_validate_that_fails_leaves_the_old_file(capsys, old_file, validate):
+    before = os.stat(str(old_file))
+    result = run(capsys, path=str(old_file), content=NEW, validate=validate)
+    assert result["failed"] is True
+    assert str(old_file) in result["msg"]
+    assert "unchanged" in result["msg"]
+    assert result["rc"] != 0
+    assert old_file.read_bytes() == OLD
+    after = os.stat(str(old_file))
+    assert after.st_ino == before.st_ino
+    assert after.st_mtime_ns == before.st_mtime_ns
+    assert sorted(os.listdir(str(old_file.parent))) == ["site.conf"]
+
+
+def test_validate_that_fails_on_a_new_file_leaves_nothing(capsys, tmp_path):
+    path = tmp_path / "site.conf"
+    result = run(capsys, path=str(path), content=NEW, validate="/bin/false %s")
+    assert result["failed"] is True
+    assert str(path) in result["msg"]
+    assert not path.exists()
+    assert os.listdir(str(tmp_path)) == []
+
+
+def test_validate_sees_the_new_content_beside_the_old_file(capsys, old_file, tmp_path_factory):
+    record_dir = tmp_path_factory.mktemp("record")
+    record = record_dir / "seen.json"
+    script = record_dir / "check.py"
+    script.write_text(
+        "import json, sys\n"
+        "with open(sys.argv[1], 'rb') as handle:\n"
+        "    data = handle.read()\n"
+        "with open(%r, 'w') as out:\n"
+        "    json.dump({'path': sys.argv[1], 'content': data.decode('utf-8')}, out)\n"
+        "sys.exit(0 if b'NEWMARK' in data else 1)\n" % str(record)
+    )
+    content = "server { # NEWMARK\n}\n"
+    result = run(capsys, path=str(old_file), content=content, validate="%s %s %%s" % (sys.executable, script))
+    assert not result.get("failed"), result
+    seen = json.loads(record.read_text())
+    assert seen["content"] == content
+    assert seen["path"] != str(old_file)
+    assert os.path.dirname(seen["path"]) == str(old_file.parent)
+    assert os.path.basename(seen["path"]).startswith(".site.conf.")
+    assert old_file.read_bytes() == content.encode("utf-8")
+    assert not os.path.exists(seen["path"])
+
+
+def test_validate_grep_for_a_marker_in_the_new_content(capsys, old_file):
+    result = run(capsys, path=str(old_file), content="# NEWMARK\n" + NEW, validate="grep -q NEWMARK %s")
+    assert not result.get("failed"), result
+    assert result["changed"] is True
+    assert old_file.read_bytes() == ("# NEWMARK\n" + NEW).encode("utf-8")
+
+
+def test_validate_without_placeholder_is_refused(capsys, old_file):
+    result = run(capsys, path=str(old_file), content=NEW, validate="/bin/true")
+    assert result["failed"] is True
+    assert "validate must hold %s" in result["msg"]
+    assert old_file.read_bytes() == OLD
+    assert sorted(os.listdir(str(old_file.parent))) == ["site.conf"]
+
+
+def test_validate_is_not_run_in_check_mode(capsys, old_file):
+    result = run(capsys, check_mode=True, path=str(old_file), content=NEW, validate="/bin/false %s")
+    assert not result.get("failed"), result
+    assert result["changed"] is True
+    assert old_file.read_bytes() == OLD
+
+
+# --- bad paths -----------------------------------------------------------------------------------
+
+
+def test_missing_directory_fails_naming_it(capsys, tmp_path):
+    missing = tmp_path / "nope"
+    result = run(capsys, path=str(missing / "site.conf"), content=NEW)
+    assert result["failed"] is True
+    assert str(missing) in result["msg"]
+    assert "does not exist" in result["msg"]
+    assert not missing.exists()
+
+
+def test_path_that_is_a_directory_fails(capsys, tmp_path):
+    directory = tmp_path / "site.conf"
+    directory.mkdir()
+    result = run(capsys, path=str(directory), content=NEW)
+    assert result["failed"] is True
+    assert str(directory) in result["msg"]
+    assert "is a directory" in result["msg"]
+    assert directory.is_dir()
+    assert os.listdir(str(directory)) == []
+    assert os.listdir(str(tmp_path)) == ["site.conf"]
+
+
+def test_path_that_is_a_directory_fails_in_check_mode(capsys, tmp_path):
+    directory = tmp_path / "site.conf"
+    directory.mkdir()
+    result = run(capsys, check_mode=True, path=str(directory), content=NEW)
+    assert result["failed"] is True
+    assert "is a directory" in result["msg"]
+
+
+# --- content fidelity ----------------------------------------------------------------------------
+
+
+def test_non_ascii_content_round_trips_byte_for_byte(capsys, tmp_path):
+    path = tmp_path / "site.conf"
+    content = u"# caf\u00e9 \u2014 \u65e5\u672c\u8a9e \U0001F600\nserver_name bücher.example;\n"
+    result = run(capsys, diff=True, path=str(path), content=content)
+    assert result["changed"] is True
+    assert path.read_bytes() == content.encode("utf-8")
+    assert result["diff"]["after"] == content
+    again = run(capsys, path=str(path), content=content)
+    assert again["changed"] is False
+
+
+def test_content_without_trailing_newline_stays_without(capsys, tmp_path):
+    path = tmp_path / "site.conf"
+    result = run(capsys, path=str(path), content="no newline at the end")
+    assert result["changed"] is True
+    assert path.read_bytes() == b"no newline at the end"
+    again = run(capsys, path=str(path), content="no newline at the end")
+    assert again["changed"] is False
+    added = run(capsys, path=str(path), content="no newline at the end\n")
+    assert added["changed"] is True
+    assert path.read_bytes() == b"no newline at the end\n"
+
+
+def test_empty_content_makes_an_empty_file(capsys, old_file):
+    result = run(capsys, path=str(old_file), content="")
+    assert result["changed"] is True
+    assert old_file.read_bytes() == b""
