@@ -10,8 +10,6 @@ __metaclass__ = type
 import posixpath
 import re
 
-from packaging.requirements import InvalidRequirement, Requirement
-
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 PACKAGE_FILES = (".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2", ".tar.xz")
 EXAMPLE = "a requirement such as 'mysite==1.2.0' or 'mysite @ https://example.com/mysite-1.2.0.tar.gz' (PEP 508)"
@@ -39,6 +37,8 @@ def requirement_problem(value, paths=False):
         if not value.endswith(PACKAGE_FILES):
             return "must be a package file (%s) when it is a path" % ", ".join(PACKAGE_FILES)
         return ""
+    # ansible-core depends on packaging; imported here so the plugin loads anywhere.
+    from packaging.requirements import InvalidRequirement, Requirement
     try:
         Requirement(value)
     except InvalidRequirement as error:

@@ -140,4 +140,3 @@ def test_a_refusal_never_echoes_the_value(value, paths):
 @pytest.mark.parametrize("path", ["/etc/shadow", "/srv/mysite", "/srv/mysite-1.2.0.txt"])
 def test_a_path_that_is_no_package_file_is_refused(path):
     assert "package file" in requirement_problem(path, paths=True)
-
