@@ -54,8 +54,8 @@ def nginx_problem(value, kind):
     """Reason the value must not go into an nginx directive, or "" when it may.
 
     kind says what the directive takes: names (server_name), size, buffers,
-    time, header_name, header_value (written between double quotes, which
-    the template escapes), or address (an IP address or network)."""
+    time, header_name, header_value (written between double quotes, as it
+    is), or address (an IP address or network)."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         return "must be a string, not %s" % type(value).__name__
     value = str(value)
@@ -68,8 +68,8 @@ def nginx_problem(value, kind):
     if kind == "address":
         return _address_problem(value)
     if kind == "header_value":
-        if "\\" in value or "$" in value:
-            return "must not contain '\\' or '$' (nginx would read an escape or a variable)"
+        if "\\" in value or '"' in value:
+            return "must not contain '\\' or '\"' (the value is written between double quotes)"
         return ""
     pattern, rule = FORMS[kind]
     return "" if pattern.match(value) else rule

@@ -79,8 +79,10 @@ def test_named_site_leaves_unknown_hosts_to_the_default_server():
 
 
 def test_security_headers_are_quoted_for_nginx_and_sent_always():
-    config = app_site(nginx_security_headers={"Content-Security-Policy": "default-src 'self'; img-src \"data:\""})
-    assert 'add_header Content-Security-Policy "default-src \'self\'; img-src \\"data:\\"" always;' in config
+    # The nginx role refuses '"' and '\\' in a value (nginx_problem): what is
+    # left is written between double quotes as it is.
+    config = app_site(nginx_security_headers={"Content-Security-Policy": "default-src 'self'; img-src data:"})
+    assert 'add_header Content-Security-Policy "default-src \'self\'; img-src data:" always;' in config
     assert "add_header" not in app_site(nginx_security_headers={})
 
 
