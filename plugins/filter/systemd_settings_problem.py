@@ -22,6 +22,12 @@ COMMANDS = re.compile(r"\s;\s")
 # The app may bind a low port; nothing else a capability would give it.
 CAPABILITIES = ("AmbientCapabilities", "CapabilityBoundingSet")
 ALLOWED_CAPABILITIES = frozenset(["CAP_NET_BIND_SERVICE"])
+# Read or opened by systemd itself, as root, for the app: a file the app
+# could not read (LoadCredential=s:/etc/shadow) or write (StandardOutput=
+# append:/etc/sudoers.d/x) would reach it. The app's environment is
+# gunicorn_settings.raw_env.
+ROOT_FILE_DIRECTIVES = frozenset(["EnvironmentFile", "LoadCredential", "LoadCredentialEncrypted", "ImportCredential",
+                                  "StandardInput", "StandardOutput", "StandardError", "PAMName", "TTYPath"])
 # Groups whose members can read secrets, raw disks or become root.
 PRIVILEGED_GROUPS = frozenset(["root", "0", "sudo", "wheel", "adm", "shadow", "disk", "docker", "lxd", "kvm"])
 
@@ -38,8 +44,10 @@ def systemd_settings_problem(settings):
     (a newline would start a directive of its own). Nothing may make the app
     run as root: User, Group and DynamicUser are the role's, no command of an
     Exec line may carry the '+' or '!' prefix, PermissionsStartOnly is
-    refused, capabilities stop at CAP_NET_BIND_SERVICE and supplementary
-    groups may not be root's, sudo's and the like."""
+    refused, capabilities stop at CAP_NET_BIND_SERVICE, supplementary
+    groups may not be root's, sudo's and the like, and no directive may have
+    systemd open a file as root for the app (EnvironmentFile, LoadCredential,
+    StandardOutput...)."""
     if not isinstance(settings, dict):
         return "must be a mapping of [Service] directive names to values, not %s" % type(settings).__name__
     for name in sorted(settings, key=str):
@@ -51,6 +59,9 @@ def systemd_settings_problem(settings):
                     "never as root; set those instead" % name)
         if name == "PermissionsStartOnly":
             return "PermissionsStartOnly: would run the unit's other commands as root"
+        if name in ROOT_FILE_DIRECTIVES:
+            return ("%s: systemd would open its files as root for the app; the app's environment goes in "
+                    "gunicorn_settings.raw_env" % name)
         for line in _lines(value):
             if line is not None and (isinstance(line, (list, dict)) or not isinstance(line, (str, int, float, bool))):
                 return "%s: a value must be a string, a number, a boolean, null or a list of them" % name

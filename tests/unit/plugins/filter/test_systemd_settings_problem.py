@@ -27,7 +27,6 @@ EXEC_DIRECTIVES = ["ExecStartPre", "ExecStart", "ExecStartPost", "ExecReload", "
     {"ProtectSystem": "strict", "ProtectHome": "read-only"},
     {"Environment": "SECRET_KEY=s3cr3t"},
     {"Environment": "DATABASE_URL=postgresql://shop@localhost/shop"},
-    {"EnvironmentFile": "-/etc/flaskstack/shop/env"},
     {"ReadWritePaths": ["/srv/shop/data", "/var/cache/shop"]},
     {"Restart": "always", "RestartSec": 5, "TimeoutStartSec": "90s"},
     {"AmbientCapabilities": "CAP_NET_BIND_SERVICE"},
@@ -182,3 +181,13 @@ def test_a_refusal_never_echoes_a_value(settings):
     problem = systemd_settings_problem(settings)
     assert problem
     assert "s3cr3t" not in problem
+
+
+@pytest.mark.parametrize("settings", [
+    {"EnvironmentFile": "-/etc/flaskstack/shop/env"},
+    {"LoadCredential": "s:/etc/shadow"},
+    {"StandardOutput": "append:/etc/sudoers.d/shop"},
+    {"StandardError": "file:/etc/cron.d/x"},
+])
+def test_directives_whose_files_systemd_opens_as_root_are_refused(settings):
+    assert "as root" in systemd_settings_problem(settings)
