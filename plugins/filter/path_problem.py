@@ -27,7 +27,7 @@ SYSTEM_DIRECTORIES = frozenset([
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def path_problem(path, under="", relative=False):
+def path_problem(path, under="", relative=False, spaces=False):
     """Reason the path may not be used, or "" when it may.
 
     The path must be a string, absolute, written in its normal form (no '.',
@@ -37,13 +37,18 @@ def path_problem(path, under="", relative=False):
 
     With relative, the path is one inside a directory of the app (a file of
     its code): relative, in normal form, never climbing out with '..', and
-    not starting with '-' (a command would read it as an option)."""
+    not starting with '-' (a command would read it as an option).
+
+    A path on the host holds no spaces: unit files and tmpfiles.d lines
+    split on them. With spaces, a path may (one on the controller)."""
     if not isinstance(path, str):
         return "must be a path, not %s" % type(path).__name__
     if CONTROL.search(path):
         return "must not contain a newline or other control character"
     if relative:
         return _relative_problem(path)
+    if not spaces and re.search(r"\s", path):
+        return "must not contain spaces (unit and tmpfiles.d lines split on them)"
     if not path.startswith("/"):
         return "must be an absolute path"
     if path != "/" and posixpath.normpath(path) != path or path.startswith("//"):

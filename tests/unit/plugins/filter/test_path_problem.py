@@ -114,3 +114,12 @@ def test_relative_a_path_that_is_not_a_string_is_refused():
 
 def test_relative_the_code_directory_itself_is_refused():
     assert path_problem(".", relative=True) != ""
+
+
+@pytest.mark.parametrize("path", ["/run/shop /srv", "/srv/flaskstack/my app", "/srv/a\tb"])
+def test_a_host_path_with_spaces_is_refused(path):
+    assert "spaces" in path_problem(path) or "control character" in path_problem(path)
+
+
+def test_a_controller_path_may_hold_spaces():
+    assert path_problem("/home/me/My Projects/shop", spaces=True) == ""
