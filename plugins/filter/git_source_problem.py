@@ -14,10 +14,12 @@ CONTROL_OR_SPACE = re.compile(r"[\x00-\x20\x7f]")
 # Transports that fetch; not ext:: (which runs a command) or fd::. The user
 # and host start with a letter or digit: ssh reads "-oProxyCommand=..." as
 # an option (CVE-2017-1000117).
-URL = re.compile(r"\A(https?|ssh|git)://([A-Za-z0-9][A-Za-z0-9._~%-]*(:[^@/]*)?@)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]*)(:[0-9]+)?(/|\Z)")
+URL = re.compile(r"\A(https?|ssh|git|git\+ssh|ssh\+git)://([A-Za-z0-9][A-Za-z0-9._~%-]*(:[^@/]*)?@)?"
+                 r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]*)(:[0-9]+)?(/|\Z)")
 FILE_URL = re.compile(r"\Afile://(/.*)\Z")
-# user@host:path, git's scp-like form for SSH.
-SCP_LIKE = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9._-]*@[A-Za-z0-9][A-Za-z0-9.-]*:")
+# [user@]host:path, git's scp-like form for SSH (host may be an alias of
+# ~/.ssh/config); not "ext::" or "fd::", the transports that run a command.
+SCP_LIKE = re.compile(r"\A([A-Za-z0-9][A-Za-z0-9._-]*@)?[A-Za-z0-9][A-Za-z0-9.-]*:(?!:)")
 # A branch, tag or commit: git's own rules for a ref name, simplified.
 REVISION = re.compile(r"\A[A-Za-z0-9_][A-Za-z0-9._/+-]*\Z")
 
@@ -40,7 +42,7 @@ def git_source_problem(value, revision=False):
         if not REVISION.match(value) or ".." in value or value.endswith((".", "/", ".lock")) or "//" in value:
             return "must be a branch, tag or commit name, such as main, v1.2.0 or a commit hash"
         return ""
-    if URL.match(value) or SCP_LIKE.match(value):
+    if URL.match(value) or ("://" not in value and SCP_LIKE.match(value)):
         return ""
     local = FILE_URL.match(value)
     path = local.group(1) if local else value
@@ -48,7 +50,7 @@ def git_source_problem(value, revision=False):
         if posixpath.normpath(path) != path.rstrip("/") or path.startswith("//"):
             return "must be an absolute path in normal form, without '.', '..' or '//'"
         return ""
-    return ("must be a repository URL (https://, ssh://, git://, file://), user@host:path, or an absolute "
+    return ("must be a repository URL (https://, ssh://, git://, file://), [user@]host:path, or an absolute "
             "path on the host")
 
 

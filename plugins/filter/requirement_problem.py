@@ -11,7 +11,9 @@ import posixpath
 import re
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-PACKAGE_FILES = (".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2", ".tar.xz")
+# What pip also takes as a package, beside a requirement: an archive's URL
+# or a version control URL (git+https://...@v1.2#egg=shop).
+URL = re.compile(r"\A(https?|file|(git|hg|svn|bzr)\+(https?|ssh|file|git))://[A-Za-z0-9/]")
 EXAMPLE = "a requirement such as 'mysite==1.2.0' or 'mysite @ https://example.com/mysite-1.2.0.tar.gz' (PEP 508)"
 
 
@@ -21,8 +23,8 @@ def requirement_problem(value, paths=False):
     A value that starts with '-' would reach pip as an option (for example
     --requirement=/etc/shadow, which makes pip print the file's lines); any
     other value must be a PEP 508 requirement. With paths, the absolute path
-    of a package file on the host (a wheel or an sdist, by its ending) is
-    accepted too."""
+    of a package on the host (a wheel, an sdist or a project directory), an
+    archive's URL or a version control URL are accepted too."""
     if not isinstance(value, str):
         return "must be %s, not %s" % (EXAMPLE, type(value).__name__)
     if CONTROL.search(value):
@@ -32,18 +34,18 @@ def requirement_problem(value, paths=False):
     if value.lstrip().startswith("-"):
         return "must be %s, not a pip option (it starts with '-')" % EXAMPLE
     if paths and value.startswith("/"):
-        if posixpath.normpath(value) != value or value.startswith("//"):
-            return "must be a package file's path in normal form, without '.', '..' or '//'"
-        if not value.endswith(PACKAGE_FILES):
-            return "must be a package file (%s) when it is a path" % ", ".join(PACKAGE_FILES)
+        if posixpath.normpath(value) != value.rstrip("/") or value.startswith("//"):
+            return "must be a package's path in normal form, without '.', '..' or '//'"
         return ""
+    if paths and URL.match(value):
+        return "" if not re.search(r"\s", value) else "must not contain spaces"
     # ansible-core depends on packaging; imported here so the plugin loads anywhere.
     from packaging.requirements import InvalidRequirement, Requirement
     try:
         Requirement(value)
     except InvalidRequirement as error:
         return "must be %s%s: %s" % (
-            EXAMPLE, " or the absolute path of a package file" if paths else "", str(error).splitlines()[0])
+            EXAMPLE, ", a package's absolute path or URL" if paths else "", str(error).splitlines()[0])
     return ""
 
 
