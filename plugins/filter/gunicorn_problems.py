@@ -7,15 +7,25 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 from ansible_collections.flaskstack.deploy.plugins.module_utils.gunicorn_settings import SettingsError, validate
+
+# What the module says about raw_env up to the value it quotes: the values are
+# the app's secrets.
+RAW_ENV = re.compile(r"\A(raw_env[^:]*:)")
 
 
 def gunicorn_problems(settings, hooks=None, process_manager="none"):
-    """Every problem the gunicorn_config module would refuse, each naming its setting; empty when none."""
+    """Every problem the gunicorn_config module would refuse, each naming its setting; empty when none.
+
+    A problem with raw_env says where, never the value: raw_env holds secrets."""
     try:
         validate(settings, hooks or {}, process_manager)
     except SettingsError as exc:
-        return list(exc.errors)
+        return [("%s wrong form (KEY=value strings, or a mapping of KEY to a string); the value is "
+                 "not shown, it may be secret" % RAW_ENV.match(error).group(1)) if RAW_ENV.match(error) else error
+                for error in exc.errors]
     return []
 
 

@@ -33,7 +33,10 @@ options:
     required: true
     aliases: [dest]
   content:
-    description: The whole content of the file.
+    description:
+      - The whole content of the file.
+      - The result's C(invocation) gives its size, not the content; the diff, in diff mode,
+        shows it.
     type: str
     required: true
   validate:
@@ -110,6 +113,10 @@ def main():
         module.fail_json(msg="validate must hold %%s, the new content's path: %s" % params["validate"])
 
     content = to_bytes(params["content"], errors="surrogate_or_strict")
+    # The result's invocation echoes the arguments, and a content may hold a
+    # secret (an index URL's password, an Environment= line): it says its
+    # size there; the diff, asked for, shows the file as template's does.
+    params["content"] = "(%d bytes, not shown)" % len(content)
     before = read_bytes(path)
     result = dict(changed=before != content, path=path)
     if result["changed"] and module._diff:

@@ -43,3 +43,14 @@ def test_every_problem_is_listed_not_only_the_first():
 
 def test_daemon_is_fine_without_a_process_manager():
     assert gunicorn_problems({"daemon": True}) == []
+
+
+@pytest.mark.parametrize("raw_env", [
+    [{"SECRET_KEY": "s3cr3t"}],
+    ["DATABASE_URL postgres://u:s3cr3t@db/x"],
+    {"SECRET_KEY": ["s3cr3t"]},
+])
+def test_a_raw_env_problem_never_shows_the_value(raw_env):
+    problems = gunicorn_problems({"raw_env": raw_env})
+    assert problems and all(problem.startswith("raw_env") for problem in problems), problems
+    assert "s3cr3t" not in " ".join(problems)

@@ -354,3 +354,11 @@ def test_empty_content_makes_an_empty_file(capsys, old_file):
     result = run(capsys, path=str(old_file), content="")
     assert result["changed"] is True
     assert old_file.read_bytes() == b""
+
+
+def test_the_invocation_gives_the_size_not_the_content(capsys, tmp_path):
+    secret = "index-url = https://deploy:s3cr3t@pypi.example.com/simple\n"
+    result = run(capsys, path=str(tmp_path / "pip.conf"), content=secret)
+    assert result["invocation"]["module_args"]["content"] == "(%d bytes, not shown)" % len(secret)
+    assert "s3cr3t" not in json.dumps(result)
+    assert (tmp_path / "pip.conf").read_text() == secret
