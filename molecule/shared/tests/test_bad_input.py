@@ -87,6 +87,14 @@ BAD_SETS += [
     ({"gunicorn_workers": 100000}, "gunicorn_workers", "must be at most"),
     ({"app_source": "git", "app_git_repo": "https://deploy:%s@git.example.com/x.git --upload-pack=x" % SECRET},
      "app_git_repo", None),
+    # Found in review: each would have reached a file, or deleted or chowned another's directory.
+    ({"nginx_security_headers": {"X-Test": 'a" always; return 200 pwned; #'}}, "nginx_security_headers", None),
+    ({"gunicorn_socket_group": "www-data -\nf /etc/sudoers.d/x"}, "gunicorn_socket_group", None),
+    ({"flaskstack_app_state": "absent", "supervisor_program_name": "../../nginx/nginx"},
+     "supervisor_program_name", None),
+    ({"app_releases_dir": "/var/lib/postgresql"}, "app_releases_dir", "must be under /srv/flaskstack/demo/"),
+    ({"flaskstack_app_run_dir": "/run/flaskstack-demo /srv"}, "flaskstack_app_run_dir", "spaces"),
+    ({"gunicorn_systemd_settings": {"LoadCredential": "s:/etc/shadow"}}, "gunicorn_systemd_settings", "as root"),
     # Two apps on one port: a wildcard name covers the other's.
     ({"flaskstack_apps": [{"flaskstack_app_name": "shop", "nginx_server_name": "shop.example.com"},
                           {"flaskstack_app_name": "blog", "nginx_server_name": "*.example.com"}]},
