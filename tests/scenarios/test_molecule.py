@@ -30,7 +30,7 @@ RESULTS = os.path.join(ROOT, ".cache", "results")
 FLOORS = {
     "debian11": 44,
     "debian13": 38,
-    "default": 111,
+    "default": 117,
     "multihost": 8,
     "supervisor": 40,
     "tls": 17,
