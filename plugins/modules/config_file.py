@@ -79,17 +79,15 @@ path:
 
 import os
 import shlex
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_native
 
-
-def read_bytes(path):
-    if not os.path.exists(path):
-        return None
-    with open(path, "rb") as handle:
-        return handle.read()
+from ansible_collections.flaskstack.deploy.plugins.module_utils.file_content import (
+    apply_file_attributes,
+    read_bytes,
+    replace_content,
+)
 
 
 def main():
@@ -124,25 +122,17 @@ def main():
                               before="" if before is None else to_native(before, errors="surrogate_or_replace"),
                               after=to_native(content, errors="surrogate_or_replace"))
 
-    if result["changed"] and not module.check_mode:
-        fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=directory)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(content)
-            if params["validate"]:
-                argv = [part.replace("%s", tmp) for part in shlex.split(params["validate"])]
-                rc, out, err = module.run_command(argv)
-                if rc != 0:
-                    module.fail_json(msg="the new content of %s failed its check (%s), the file is unchanged: %s"
-                                         % (path, argv[0], (err or out).strip()), rc=rc, stdout=out, stderr=err)
-            module.atomic_move(tmp, path, unsafe_writes=params["unsafe_writes"])
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
+    def check(tmp):
+        argv = [part.replace("%s", tmp) for part in shlex.split(params["validate"])]
+        rc, out, err = module.run_command(argv)
+        if rc != 0:
+            module.fail_json(msg="the new content of %s failed its check (%s), the file is unchanged: %s"
+                                 % (path, argv[0], (err or out).strip()), rc=rc, stdout=out, stderr=err)
 
-    if os.path.exists(path) or not module.check_mode:
-        file_args = module.load_file_common_arguments(params, path=path)
-        result["changed"] = module.set_fs_attributes_if_different(file_args, result["changed"], diff=None)
+    if result["changed"] and not module.check_mode:
+        replace_content(module, path, content, ".%s." % os.path.basename(path),
+                        check=check if params["validate"] else None)
+    result["changed"] = apply_file_attributes(module, path, result["changed"])
     module.exit_json(**result)
 
 

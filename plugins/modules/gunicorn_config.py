@@ -170,11 +170,15 @@ backup_file:
 """
 
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_native
 
+from ansible_collections.flaskstack.deploy.plugins.module_utils.file_content import (
+    apply_file_attributes,
+    read_bytes,
+    replace_content,
+)
 from ansible_collections.flaskstack.deploy.plugins.module_utils.gunicorn_settings import (
     SettingsError,
     mask_env,
@@ -265,13 +269,6 @@ def check_worker_class(module, python, worker_class):
         module.fail_json(msg="worker_class: %r cannot be loaded by %s: %s%s" % (worker_class, python, reason, hint))
 
 
-def read_bytes(path):
-    if not os.path.exists(path):
-        return None
-    with open(path, "rb") as handle:
-        return handle.read()
-
-
 def run_absent(module, path):
     result = dict(changed=False, path=path)
     before = read_bytes(path)
@@ -358,27 +355,20 @@ def main():
             after=_masked_text(content, secrets),
         )
 
-    if changed and not module.check_mode:
-        fd, tmp = tempfile.mkstemp(prefix=".gunicorn_config.", dir=directory)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(content)
-            if params["validate"] and python:
-                rc, out, err = module.run_command([python, "-c", CHECK_SCRIPT, tmp])
-                if rc != 0:
-                    module.fail_json(msg="gunicorn refused the new config, %s is unchanged: %s"
-                                         % (path, (err or out).strip().splitlines()[-1:] or ""),
-                                     stderr=err, stdout=out)
-            if params["backup"] and before is not None:
-                result["backup_file"] = module.backup_local(path)
-            module.atomic_move(tmp, path, unsafe_writes=params["unsafe_writes"])
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
+    def check(tmp):
+        rc, out, err = module.run_command([python, "-c", CHECK_SCRIPT, tmp])
+        if rc != 0:
+            module.fail_json(msg="gunicorn refused the new config, %s is unchanged: %s"
+                                 % (path, (err or out).strip().splitlines()[-1:] or ""),
+                             stderr=err, stdout=out)
 
-    if os.path.exists(path) or not module.check_mode:
-        file_args = module.load_file_common_arguments(params, path=path)
-        result["changed"] = module.set_fs_attributes_if_different(file_args, result["changed"], diff=None)
+    if changed and not module.check_mode:
+        backup_file = replace_content(module, path, content, ".gunicorn_config.",
+                                      check=check if params["validate"] and python else None,
+                                      backup=params["backup"])
+        if backup_file:
+            result["backup_file"] = backup_file
+    result["changed"] = apply_file_attributes(module, path, result["changed"])
     module.exit_json(**result)
 
 
