@@ -32,7 +32,7 @@ DEFAULTS_NOW = {
     "workers-3": "2 x cores + 1 (5 here)",
     "workers-9": "2 x cores + 1 (5 here)",
     "gthread-keepalive": "sync workers, no upstream keepalive",
-    "no-syscall-filter": "SystemCallFilter on (gunicorn_systemd_sandbox)",
+    "no-syscall-filter": "SystemCallFilter on (processes_systemd_sandbox)",
 }
 
 

@@ -28,7 +28,7 @@ PLAYBOOK = """\
     - flaskstack.deploy.python
     - flaskstack.deploy.app
     - flaskstack.deploy.gunicorn
-    - flaskstack.deploy.supervisor
+    - flaskstack.deploy.processes
     - flaskstack.deploy.nginx
   tasks:
     - name: The live release answers its health path, or the previous one comes back

@@ -97,6 +97,15 @@ def process_manager(host):
     return host.ansible.get_variables().get("flaskstack_process_manager", "systemd")
 
 
+def gunicorn_config(host):
+    """(config path, graceful timeout) of the demo app, as the scenario sets them: the
+    supervisor and debian13 scenarios give the app an entry of flaskstack_apps with its own."""
+    entries = host.ansible.get_variables().get("flaskstack_apps") or [{}]
+    entry = entries[0]
+    return (entry.get("gunicorn_config_path", "/etc/flaskstack/%s/gunicorn.conf.py" % APP),
+            int(entry.get("gunicorn_graceful_timeout", 30)))
+
+
 def run_playbook(*extra, playbook=None):
     """Run the scenario's converge playbook (or another) from the controller, as molecule does."""
     scenario = os.environ["MOLECULE_SCENARIO_DIRECTORY"]

@@ -20,7 +20,7 @@ import zipfile
 
 import pytest
 
-from conftest import recap, run_playbook
+from conftest import gunicorn_config, recap, run_playbook
 
 APP_TEMPLATE = '''import sys
 
@@ -85,7 +85,7 @@ def converge_and_get(site, worker_class, *extra):
 
 def check_worker_class(host, site, worker_class):
     """The config names worker_class and only workers of that class answer through nginx."""
-    config = host.file("/etc/flaskstack/demo/gunicorn.conf.py").content_string
+    config = host.file(gunicorn_config(host)[0]).content_string
     assert "worker_class = %r" % worker_class in config
     expected = WORKER_CLASSES[worker_class]
 

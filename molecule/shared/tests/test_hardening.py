@@ -8,10 +8,9 @@ import re
 
 import pytest
 
-from conftest import APP, SERVICE
+from conftest import APP, SERVICE, gunicorn_config
 
 RUN_DIR = "/run/flaskstack-%s" % APP
-CONFIG = "/etc/flaskstack/%s/gunicorn.conf.py" % APP
 
 
 def systemd_only(process_manager):
@@ -45,7 +44,7 @@ def test_sandbox_holds_the_running_app(host, site, process_manager):
 
 
 def test_app_user_cannot_write_its_code_or_config(host):
-    for path in ("/srv/flaskstack/%s/current/app.py" % APP, CONFIG,
+    for path in ("/srv/flaskstack/%s/current/app.py" % APP, gunicorn_config(host)[0],
                  "/etc/nginx/sites-available/%s.conf" % SERVICE):
         cmd = host.run("runuser -u %s -- sh -c 'echo >> %s'", APP, path)
         assert cmd.rc != 0, "%s is writable by the app user" % path
@@ -56,14 +55,14 @@ def test_app_user_cannot_write_its_code_or_config(host):
 def test_config_files_belong_to_root_and_only_root_writes_them(host, process_manager):
     unit = ("/etc/systemd/system/%s.service" % SERVICE if process_manager == "systemd"
             else "/etc/supervisor/conf.d/%s.conf" % SERVICE)
-    for path in (CONFIG, unit, "/etc/nginx/sites-available/%s.conf" % SERVICE, "/etc/nginx/nginx.conf"):
+    for path in (gunicorn_config(host)[0], unit, "/etc/nginx/sites-available/%s.conf" % SERVICE, "/etc/nginx/nginx.conf"):
         config = host.file(path)
         assert config.user == "root", path
         assert config.mode & 0o022 == 0, "%s is writable by group or others: %o" % (path, config.mode)
 
 
 def test_gunicorn_config_with_its_secrets_is_not_world_readable(host):
-    config = host.file(CONFIG)
+    config = host.file(gunicorn_config(host)[0])
     assert (config.user, config.group, config.mode) == ("root", APP, 0o640)
 
 

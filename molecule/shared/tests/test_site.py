@@ -1,6 +1,6 @@
 """What a user checks after converging: the page, the path it took, the processes."""
 
-from conftest import APP, SERVICE, recap, run_playbook
+from conftest import APP, SERVICE, gunicorn_config, recap, run_playbook
 
 
 def test_port_81_serves_the_demo_page(site):
@@ -106,10 +106,12 @@ def test_socket_and_pid_file_live_under_run(host):
 
 
 def test_gunicorn_config_is_managed_and_not_daemonized(host):
-    config = host.file("/etc/flaskstack/demo/gunicorn.conf.py")
+    path, graceful = gunicorn_config(host)
+    config = host.file(path)
     assert config.user == "root"
     assert "Managed by Ansible" in config.content_string
     assert "daemon = False" in config.content_string
+    assert "graceful_timeout = %d" % graceful in config.content_string
 
 
 def test_nothing_listens_on_port_80(host):

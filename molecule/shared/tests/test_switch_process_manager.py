@@ -10,7 +10,7 @@ systemd) would only repeat those two transitions, at two converges' cost.
 
 import pytest
 
-from conftest import SERVICE, only_in_scenarios, recap, run_playbook
+from conftest import SERVICE, gunicorn_config, only_in_scenarios, recap, run_playbook
 
 OTHER = {"systemd": "supervisor", "supervisor": "systemd"}
 
@@ -19,13 +19,21 @@ def _only_gunicorn_is_under(host, site, manager):
     site.wait_for(lambda: len(site.gunicorn_masters()) == 1, timeout=30, what="a single gunicorn master")
     master = site.gunicorn_masters()[0]
     parent = host.check_output("ps -o args= -p %s", str(master[1]))
+    # The app's own config path and graceful timeout (an entry of
+    # flaskstack_apps in the supervisor and debian13 scenarios) reach either manager.
+    config, graceful = gunicorn_config(host)
+    assert master[3].endswith("/bin/gunicorn --config %s" % config), master
     if manager == "systemd":
         assert "systemd" in parent, parent
         assert host.service(SERVICE).is_running
         assert not host.file("/etc/supervisor/conf.d/%s.conf" % SERVICE).exists
+        stop = host.check_output("systemctl show -p TimeoutStopUSec %s", SERVICE)
+        assert stop == "TimeoutStopUSec=%ds" % (graceful + 5), stop
     else:
         assert "supervisord" in parent, parent
         assert not host.file("/etc/systemd/system/%s.service" % SERVICE).exists
+        program = host.file("/etc/supervisor/conf.d/%s.conf" % SERVICE).content_string
+        assert "\nstopwaitsecs=%d\n" % (graceful + 5) in program, program
     site.wait_for(lambda: site.get("/")[0] == 200, timeout=30, what="the page after the switch")
 
 
