@@ -14,7 +14,7 @@ in one run, so the figures are ratios between setups measured side by side:
 
 It prints a table, writes docs/performance.md and docs/performance.png, and
 ends with one machine-readable line:
-bench: cold_vs_floor=<x> warm_s=<s> serve_vs_seed=<x> p99_vs_seed=<x> proxy_vs_ceiling=<x> scale3_vs_1=<x>
+bench: cold_vs_floor=<x> warm_s=<s> warm_tasks=<n> serve_vs_seed=<x> p99_vs_seed=<x> proxy_vs_ceiling=<x> scale3_vs_1=<x>
 """
 
 import argparse
@@ -345,7 +345,8 @@ def main():
         data["cold"] = converge("cold", [one])
         log("cold converge %.1f s" % data["cold"]["seconds"])
         data["warm"] = converge("warm", [one])
-        log("warm converge %.1f s, changed=%d" % (data["warm"]["seconds"], data["warm"]["recap"][one]["changed"]))
+        log("warm converge %.1f s, changed=%d, %d task results" % (
+            data["warm"]["seconds"], data["warm"]["recap"][one]["changed"], data["warm"]["ran"]))
         # The shipped ansible.cfg's pipelining, measured by turning it off.
         data["warm_nopipe"] = converge("warm-nopipelining", [one], ANSIBLE_PIPELINING="False")
         log("warm converge without pipelining %.1f s" % data["warm_nopipe"]["seconds"])

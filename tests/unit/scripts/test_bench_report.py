@@ -8,7 +8,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "scripts"))
 import bench_report  # noqa: E402 pylint: disable=wrong-import-position
 
-LINE = re.compile(r"^bench: cold_vs_floor=[\d.]+ warm_s=[\d.]+ serve_vs_seed=[\d.]+ p99_vs_seed=[\d.]+ "
+LINE = re.compile(r"^bench: cold_vs_floor=[\d.]+ warm_s=[\d.]+ warm_tasks=\d+ serve_vs_seed=[\d.]+ p99_vs_seed=[\d.]+ "
                   r"proxy_vs_ceiling=[\d.]+ scale3_vs_1=[\d.]+$")
 LEVERS = ("max-requests-1000", "tmp-on-disk", "tcp", "accesslog-journal", "nginx-log-buffer", "preload",
           "workers-3", "workers-9", "gthread-keepalive", "no-syscall-filter")
@@ -47,7 +47,7 @@ def render(tmp_path, monkeypatch, capsys, data):
 def test_last_line_is_the_machine_readable_one_with_each_ratio(tmp_path, monkeypatch, capsys):
     doc, out = render(tmp_path, monkeypatch, capsys, figures())
     assert LINE.match(out[-1]), out[-1]
-    assert out[-1] == ("bench: cold_vs_floor=3.00 warm_s=8.0 serve_vs_seed=1.30 p99_vs_seed=0.67 "
+    assert out[-1] == ("bench: cold_vs_floor=3.00 warm_s=8.0 warm_tasks=150 serve_vs_seed=1.30 p99_vs_seed=0.67 "
                        "proxy_vs_ceiling=0.04 scale3_vs_1=1.20")
     assert out[-1] in doc and "![bench chart](performance.png)" in doc
 
@@ -55,7 +55,7 @@ def test_last_line_is_the_machine_readable_one_with_each_ratio(tmp_path, monkeyp
 def test_each_goal_says_met_or_by_how_much_it_is_missed(tmp_path, monkeypatch, capsys):
     doc, _out = render(tmp_path, monkeypatch, capsys, figures())
     assert "cold converge, 1 server" in doc and "<= 1.5 x floor: missed by 100%" in doc
-    assert "<= 10 s: met; changed=0" in doc
+    assert "<= 10 s: met; changed=0; 150 task results, <= 110: missed by 36%" in doc
     assert "goals >= 1.3 and < 1: met, met" in doc
     assert "<= 1.5 x 1 server: 1.20, met" in doc
 
