@@ -59,8 +59,21 @@ def server_name_clashes(apps, defaults=None):
     return clashes
 
 
+def nginx_listen_sites(apps, defaults=None):
+    """[port, server names] of each app's site on its listen port (entries of
+    flaskstack_apps, each falling back to defaults for nginx_listen_port and
+    nginx_server_name), in the apps' order. Values are as given: the role's
+    checks, which run after, say what is wrong with one."""
+    sites = []
+    for entry in apps:
+        values = dict(defaults or {})
+        values.update(entry)
+        sites.append([values["nginx_listen_port"], values["nginx_server_name"]])
+    return sites
+
+
 class FilterModule:
     """Filters of flaskstack.deploy."""
 
     def filters(self):
-        return {"server_name_clashes": server_name_clashes}
+        return {"server_name_clashes": server_name_clashes, "nginx_listen_sites": nginx_listen_sites}

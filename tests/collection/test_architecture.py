@@ -13,7 +13,8 @@ ROLES_DIR = os.path.join(ROOT, "roles")
 ROLES = sorted(os.listdir(ROLES_DIR))
 INCLUDERS = ("ansible.builtin.include_role", "ansible.builtin.import_role")
 # What a role gives the others, as documented facts (docs/architecture.md).
-GIVEN = {"app": {"app_changed"}, "flaskstack": {"flaskstack_turns"}, "gunicorn": {"gunicorn_process"}}
+GIVEN = {"app": {"app_changed"}, "flaskstack": {"flaskstack_turns"}, "gunicorn": {"gunicorn_process"},
+         "nginx": {"nginx_sites"}}
 
 
 def role_files(role):
@@ -91,3 +92,23 @@ def test_a_fact_a_role_gives_is_read_only_as_documented():
                     continue
                 for path, text in role_files(other):
                     assert not re.search(r"^\s+%s:" % fact, text, re.M), "%s sets %s, which %s gives" % (path, fact, role)
+
+
+def test_no_role_restates_another_role_s_default():
+    """A role reads another role's variable as it is (the flaskstack role's, by depending on it),
+    never with a fallback of its own: that fallback would be a second default, free to drift."""
+    owner = {}
+    for role in ROLES:
+        with open(os.path.join(ROLES_DIR, role, "meta", "argument_specs.yml")) as handle:
+            for name in yaml.safe_load(handle)["argument_specs"]["main"].get("options", {}):
+                owner[name] = role
+    for facts in GIVEN.values():
+        owner.update(dict.fromkeys(facts, "given"))
+    found = []
+    for role in ROLES:
+        for path, text in role_files(role):
+            for name in re.findall(r"\b([a-z][a-z0-9_]*)\s*\|\s*default\(", text):
+                if owner.get(name, role) not in (role, "given"):
+                    found.append("%s: %s | default(...) restates the %s role's default" % (
+                        os.path.relpath(path, ROOT), name, owner[name]))
+    assert found == []

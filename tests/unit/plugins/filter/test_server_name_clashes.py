@@ -162,3 +162,25 @@ def test_no_apps_no_clashes():
 
 def test_a_leading_and_a_trailing_wildcard_that_share_names_clash():
     assert server_name_clashes([app("shop", "*.example.com"), app("blog", "www.example.*")]) != []
+
+
+nginx_listen_sites = FilterModule().filters()["nginx_listen_sites"]
+SITE_DEFAULTS = {"nginx_listen_port": 81, "nginx_server_name": "_"}
+
+
+def test_listen_sites_take_each_entry_s_own_port_and_names_else_the_defaults():
+    apps = [app("demo"), app("shop", "shop.example.com www.shop.example.com"), app("api", nginx_listen_port=8080)]
+    assert nginx_listen_sites(apps, SITE_DEFAULTS) == [
+        [81, "_"], [81, "shop.example.com www.shop.example.com"], [8080, "_"]]
+
+
+def test_listen_sites_of_the_one_app_of_the_top_level_are_the_defaults():
+    assert nginx_listen_sites([{}], {"nginx_listen_port": 82, "nginx_server_name": "a.test"}) == [[82, "a.test"]]
+
+
+def test_listen_sites_keep_values_as_given_for_the_checks_that_follow():
+    assert nginx_listen_sites([{"nginx_listen_port": "eighty"}], SITE_DEFAULTS) == [["eighty", "_"]]
+
+
+def test_listen_sites_of_no_app_are_none():
+    assert nginx_listen_sites([], SITE_DEFAULTS) == []
