@@ -112,3 +112,20 @@ def test_no_role_restates_another_role_s_default():
                     found.append("%s: %s | default(...) restates the %s role's default" % (
                         os.path.relpath(path, ROOT), name, owner[name]))
     assert found == []
+
+
+def test_the_entry_is_read_only_by_the_role_defaults_and_the_entry_checks():
+    """Each app is worked out once (flaskstack_turns, the role defaults): no hand-copied
+    flaskstack_app.X | default(...) fallbacks elsewhere."""
+    places = []
+    for path in sorted(glob.glob(os.path.join(ROOT, "roles", "*", "**", "*.*"), recursive=True)
+                       + glob.glob(os.path.join(ROOT, "playbooks", "**", "*.yml"), recursive=True)
+                       + glob.glob(os.path.join(ROOT, "plugins", "**", "*.py"), recursive=True)):
+        if os.path.isdir(path) or path.endswith(("README.md", os.path.join("defaults", "main.yml"))):
+            continue
+        with open(path) as handle:
+            for number, line in enumerate(handle, 1):
+                if re.search(r"\bflaskstack_app\.[a-z(]", line) and not line.lstrip().startswith("#"):
+                    places.append("%s:%d" % (os.path.relpath(path, ROOT), number))
+    assert len(places) <= 2, places
+    assert places == ["roles/flaskstack/tasks/validate.yml:17"], places
