@@ -4,7 +4,8 @@ where each variable is described once:
 - each role's README.md;
 - the table of the top README.md between its "variables" markers (the names in
   the start marker, in that order);
-- the comment above each variable of inventory/group_vars/webservers.yml;
+- the comment above each variable of each role's defaults/main.yml, and of
+  inventory/group_vars/webservers.yml;
 - the variables an entry of flaskstack_apps may set (roles/flaskstack/vars/main.yml):
   each role option whose default reads the entry (flaskstack_app.<name>).
 
@@ -111,6 +112,30 @@ def render_table(readme, specs):
     return TABLE.sub(table, readme)
 
 
+def comment_lines(spec):
+    """The spec's whole description as comment lines, a paragraph after the other."""
+    lines = []
+    for paragraph in paragraphs(spec.get("description")):
+        text = MARKUP.sub(lambda match: match.group(1), " ".join(paragraph.split()))
+        lines += ["# " + part for part in textwrap.wrap(text, 76, break_on_hyphens=False)]
+    return lines
+
+
+def render_defaults(text, specs):
+    """A role's defaults with the comment above each variable from its spec: the comment lines
+    right above it, up to a blank line, are replaced."""
+    out = []
+    for line in text.splitlines():
+        match = re.match(r"^([a-z][a-z0-9_]*):", line)
+        if match and match.group(1) in specs:
+            start = len(out)
+            while start > 0 and out[start - 1].startswith("#"):
+                start -= 1
+            out[start:] = comment_lines(specs[match.group(1)])
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
 def render_inventory(text, specs):
     """The inventory example with the comment above each documented variable from its spec.
 
@@ -127,7 +152,7 @@ def render_inventory(text, specs):
                     and not re.match(r"^# [a-z][a-z0-9_]*:", out[start - 1]):
                 start -= 1
             if start < len(out):
-                wrapped = textwrap.wrap(first_paragraph(specs[match.group(1)], "%s"), 76)
+                wrapped = textwrap.wrap(first_paragraph(specs[match.group(1)], "%s"), 76, break_on_hyphens=False)
                 out[start:] = ["# " + part for part in wrapped]
         out.append(line)
     return "\n".join(out) + "\n"
@@ -153,6 +178,12 @@ def main(argv):
     check = "--check" in argv
     drifted = []
     wanted = {os.path.join(ROLES, role, "README.md"): render(role) for role in sorted(os.listdir(ROLES))}
+    for role in sorted(os.listdir(ROLES)):
+        path = os.path.join(ROLES, role, "defaults", "main.yml")
+        with open(os.path.join(ROLES, role, "meta", "argument_specs.yml")) as handle:
+            own = yaml.safe_load(handle)["argument_specs"]["main"].get("options", {})
+        with open(path) as handle:
+            wanted[path] = render_defaults(handle.read(), own)
     specs = options()
     with open(README) as handle:
         wanted[README] = render_table(handle.read(), specs)
