@@ -49,10 +49,11 @@ PLAYBOOK = """\
           workers: auto
 """
 
+# flaskstack_process_manager is left to its default, as the shipped inventory
+# leaves it: the playbooks must not need it set.
 GROUP_VARS = """\
 ---
 flaskstack_app_name: shop
-flaskstack_process_manager: systemd
 gunicorn_workers: 2
 gunicorn_settings:
   forwarded_allow_ips: 127.0.0.1
