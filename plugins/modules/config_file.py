@@ -28,7 +28,7 @@ author:
   - flaskstack.deploy contributors (@flaskstack)
 options:
   path:
-    description: Path of the file. Its directory must exist.
+    description: Path of the file. Its directory must exist, or be one of O(directories).
     type: path
     required: true
     aliases: [dest]
@@ -48,6 +48,7 @@ options:
     type: str
 extends_documentation_fragment:
   - ansible.builtin.files
+  - flaskstack.deploy.directories
 attributes:
   check_mode:
     description: Reports what would change and writes nothing.
@@ -84,7 +85,9 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_native
 
 from ansible_collections.flaskstack.deploy.plugins.module_utils.file_content import (
+    DIRECTORIES_SPEC,
     apply_file_attributes,
+    ensure_directories,
     read_bytes,
     replace_content,
 )
@@ -96,6 +99,7 @@ def main():
             path=dict(type="path", required=True, aliases=["dest"]),
             content=dict(type="str", required=True),
             validate=dict(type="str"),
+            directories=DIRECTORIES_SPEC,
         ),
         add_file_common_args=True,
         supports_check_mode=True,
@@ -103,12 +107,13 @@ def main():
     params = module.params
     path = params["path"]
     directory = os.path.dirname(path) or "."
+    if params["validate"] and "%s" not in params["validate"]:
+        module.fail_json(msg="validate must hold %%s, the new content's path: %s" % params["validate"])
+    directories_changed, diffs = ensure_directories(module, params["directories"])
     if os.path.isdir(path):
         module.fail_json(msg="path: %s is a directory" % path)
     if not os.path.isdir(directory) and not module.check_mode:
         module.fail_json(msg="path: the directory %s does not exist" % directory)
-    if params["validate"] and "%s" not in params["validate"]:
-        module.fail_json(msg="validate must hold %%s, the new content's path: %s" % params["validate"])
 
     content = to_bytes(params["content"], errors="surrogate_or_strict")
     # The result's invocation echoes the arguments, and a content may hold a
@@ -118,9 +123,11 @@ def main():
     before = read_bytes(path)
     result = dict(changed=before != content, path=path)
     if result["changed"] and module._diff:
-        result["diff"] = dict(before_header=path, after_header=path,
-                              before="" if before is None else to_native(before, errors="surrogate_or_replace"),
-                              after=to_native(content, errors="surrogate_or_replace"))
+        diffs.append(dict(before_header=path, after_header=path,
+                          before="" if before is None else to_native(before, errors="surrogate_or_replace"),
+                          after=to_native(content, errors="surrogate_or_replace")))
+    if diffs and module._diff:
+        result["diff"] = diffs[0] if len(diffs) == 1 else diffs
 
     def check(tmp):
         argv = [part.replace("%s", tmp) for part in shlex.split(params["validate"])]
@@ -132,7 +139,7 @@ def main():
     if result["changed"] and not module.check_mode:
         replace_content(module, path, content, ".%s." % os.path.basename(path),
                         check=check if params["validate"] else None)
-    result["changed"] = apply_file_attributes(module, path, result["changed"])
+    result["changed"] = apply_file_attributes(module, path, result["changed"]) or directories_changed
     module.exit_json(**result)
 
 

@@ -101,6 +101,7 @@ options:
     default: false
 extends_documentation_fragment:
   - ansible.builtin.files
+  - flaskstack.deploy.directories
 attributes:
   check_mode:
     description: Reports what would change and writes nothing.
@@ -175,7 +176,9 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_native
 
 from ansible_collections.flaskstack.deploy.plugins.module_utils.file_content import (
+    DIRECTORIES_SPEC,
     apply_file_attributes,
+    ensure_directories,
     read_bytes,
     replace_content,
 )
@@ -298,6 +301,7 @@ def main():
             process_manager=dict(type="str", choices=["none", "systemd", "supervisor"], default="none"),
             secret_env_keys=dict(type="list", elements="str", default=[], no_log=False),
             hide_env=dict(type="bool", default=False),
+            directories=DIRECTORIES_SPEC,
         ),
         add_file_common_args=True,
         supports_check_mode=True,
@@ -338,6 +342,7 @@ def main():
             module.fail_json(msg="invalid gunicorn settings: %s" % "; ".join(too_new), errors=too_new)
         check_worker_class(module, python, settings.get("worker_class", "sync"))
 
+    directories_changed, diffs = ensure_directories(module, params["directories"])
     directory = os.path.dirname(path) or "."
     if not os.path.isdir(directory) and not module.check_mode:
         module.fail_json(msg="path: the directory %s does not exist" % directory)
@@ -348,12 +353,14 @@ def main():
     result = dict(changed=changed, path=path, settings=shown, **result_extra)
 
     if changed and module._diff:
-        result["diff"] = dict(
+        diffs.append(dict(
             before_header=path,
             after_header=path,
             before=_masked_text(before, secrets),
             after=_masked_text(content, secrets),
-        )
+        ))
+    if diffs and module._diff:
+        result["diff"] = diffs[0] if len(diffs) == 1 else diffs
 
     def check(tmp):
         rc, out, err = module.run_command([python, "-c", CHECK_SCRIPT, tmp])
@@ -368,7 +375,7 @@ def main():
                                       backup=params["backup"])
         if backup_file:
             result["backup_file"] = backup_file
-    result["changed"] = apply_file_attributes(module, path, result["changed"])
+    result["changed"] = apply_file_attributes(module, path, result["changed"]) or directories_changed
     module.exit_json(**result)
 
 

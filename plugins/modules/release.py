@@ -59,6 +59,14 @@ options:
         included. At least 2.
     type: int
     default: 5
+  files:
+    description:
+      - Paths inside the release, relative to it, to look for (for example
+        its requirements file); the result's RV(found) lists those that exist.
+        Looking here saves a C(stat) round trip for each.
+    type: list
+    elements: str
+    default: []
   state:
     description:
       - C(present) only looks, and creates O(releases_dir) if it is missing.
@@ -80,6 +88,7 @@ EXAMPLES = r"""
     live: /srv/flaskstack/demo/current
     previous: /srv/flaskstack/demo/previous
     group: demo
+    files: [requirements.txt]
   register: looked
 
 - name: Release goes live; releases beyond five are removed
@@ -107,6 +116,12 @@ was_previous:
   description: The release the previous link pointed to before, as a resolved path; empty when there was no link.
   returned: always
   type: str
+found:
+  description: The entries of O(files) that exist in the release (a symbolic link counts, even a broken one).
+  returned: always
+  type: list
+  elements: str
+  sample: [requirements.txt]
 switched:
   description: Whether the live link changed (or would change, in check mode).
   returned: always
@@ -188,6 +203,7 @@ def main():
             previous=dict(type="path", required=True),
             group=dict(type="str", default="root"),
             keep=dict(type="int", default=5),
+            files=dict(type="list", elements="str", default=[]),
             state=dict(type="str", choices=["present", "live"], default="present"),
         ),
         supports_check_mode=True,
@@ -201,7 +217,11 @@ def main():
     if os.path.normpath(params["live"]) == os.path.normpath(params["previous"]):
         module.fail_json(msg="live and previous are both %s; they must be two links" % params["live"])
     release = os.path.join(releases_dir, params["release"])
-    result = dict(changed=False, exists=os.path.isdir(release), switched=False, pruned=[])
+    for name in params["files"]:
+        if os.path.isabs(name) or ".." in name.split("/") or not name.strip("/."):
+            module.fail_json(msg="files: %r must be a path inside the release, relative to it" % name)
+    result = dict(changed=False, exists=os.path.isdir(release), switched=False, pruned=[],
+                  found=[name for name in params["files"] if os.path.lexists(os.path.join(release, name))])
     try:
         result["was_live"] = link_target(params["live"])
         result["was_previous"] = link_target(params["previous"])

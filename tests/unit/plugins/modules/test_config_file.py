@@ -362,3 +362,97 @@ def test_the_invocation_gives_the_size_not_the_content(capsys, tmp_path):
     assert result["invocation"]["module_args"]["content"] == "(%d bytes, not shown)" % len(secret)
     assert "s3cr3t" not in json.dumps(result)
     assert (tmp_path / "pip.conf").read_text() == secret
+
+
+# --- directories made sure of in the same call ---------------------------------------------------
+
+
+def dirs(tmp_path):
+    parent, child = tmp_path / "etc-flaskstack", tmp_path / "etc-flaskstack" / "shop"
+    return parent, child, [dict(path=str(parent), owner=OWNER, group=OWNER, mode="0755"),
+                           dict(path=str(child), owner=OWNER, group=GROUP, mode="0750")]
+
+
+def test_directories_are_created_in_order_with_their_modes_then_idempotent(capsys, tmp_path):
+    parent, child, directories = dirs(tmp_path)
+    args = dict(path=str(child / "app.conf"), content=NEW, mode="0640", directories=directories)
+    first = run(capsys, **args)
+    assert first["changed"] is True, first
+    assert mode_of(parent) == 0o755 and mode_of(child) == 0o750
+    assert os.stat(str(child)).st_gid == os.getgid()
+    assert (child / "app.conf").read_text() == NEW
+    assert run(capsys, **args)["changed"] is False
+
+
+def test_a_directory_with_a_wrong_mode_is_fixed_and_reported(capsys, tmp_path):
+    parent, child, directories = dirs(tmp_path)
+    child.mkdir(parents=True)
+    (child / "app.conf").write_text(NEW)
+    os.chmod(str(parent), 0o755)
+    os.chmod(str(child), 0o777)
+    result = run(capsys, diff=True, path=str(child / "app.conf"), content=NEW, directories=directories)
+    assert result["changed"] is True
+    assert mode_of(child) == 0o750
+    assert result["diff"]["before"]["mode"] == "0777" and result["diff"]["after"]["mode"] == "0750"
+
+
+def test_if_missing_leaves_an_existing_directory_as_it_is(capsys, tmp_path):
+    parent, child, directories = dirs(tmp_path)
+    child.mkdir(parents=True)
+    os.chmod(str(parent), 0o711)
+    os.chmod(str(child), 0o750)
+    directories[0]["if_missing"] = True
+    result = run(capsys, path=str(child / "app.conf"), content=NEW, directories=directories)
+    assert mode_of(parent) == 0o711
+    assert result["changed"] is True  # the file only
+    assert run(capsys, path=str(child / "app.conf"), content=NEW, directories=directories)["changed"] is False
+
+
+def test_if_missing_gives_a_created_directory_its_mode(capsys, tmp_path):
+    parent, child, directories = dirs(tmp_path)
+    directories[0]["if_missing"] = True
+    run(capsys, path=str(child / "app.conf"), content=NEW, directories=directories)
+    assert mode_of(parent) == 0o755
+
+
+def test_check_mode_with_missing_directories_creates_nothing_and_reports_each(capsys, tmp_path):
+    parent, child, directories = dirs(tmp_path)
+    result = run(capsys, check_mode=True, diff=True, path=str(child / "app.conf"), content=NEW,
+                 directories=directories)
+    assert result["changed"] is True
+    assert not parent.exists()
+    assert [entry["after_header"] for entry in result["diff"]] == [str(parent), str(child), str(child / "app.conf")]
+    assert result["diff"][0]["before"]["state"] == "absent" and result["diff"][0]["after"]["state"] == "directory"
+
+
+def test_a_file_in_place_of_a_directory_is_refused_and_kept(capsys, tmp_path):
+    parent, child, directories = dirs(tmp_path)
+    parent.write_text("not a directory\n")
+    result = run(capsys, path=str(child / "app.conf"), content=NEW, directories=directories)
+    assert result["failed"] and "exists and is not a directory" in result["msg"]
+    assert parent.read_text() == "not a directory\n"
+
+
+def test_missing_parents_are_made_as_mkdir_p_makes_them(capsys, tmp_path):
+    missing = tmp_path / "run" / "flaskstack" / "shop"
+    run(capsys, path=str(tmp_path / "app.conf"), content=NEW, directories=[dict(path=str(missing), mode="0750")])
+    assert mode_of(missing) == 0o750
+    assert mode_of(missing.parent) == 0o777 & ~current_umask()
+
+
+def current_umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_a_directory_that_cannot_be_made_fails_naming_it(capsys, tmp_path):
+    (tmp_path / "file").write_text("")
+    missing = tmp_path / "file" / "shop"
+    result = run(capsys, path=str(missing / "app.conf"), content=NEW, directories=[dict(path=str(missing))])
+    assert result["failed"] and str(missing) in result["msg"] and "cannot be created" in result["msg"]
+
+
+def test_a_relative_directory_is_refused(capsys, tmp_path):
+    result = run(capsys, path=str(tmp_path / "app.conf"), content=NEW, directories=[dict(path="etc/x")])
+    assert result["failed"] and "must be an absolute path" in result["msg"]

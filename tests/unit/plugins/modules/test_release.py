@@ -117,6 +117,25 @@ def test_present_creates_the_releases_dir_0750_then_is_idempotent(capsys, root):
     assert not os.path.lexists(str(root / "previous"))
 
 
+def test_present_says_which_of_the_files_the_release_holds(capsys, root):
+    releases = make_releases(root, ["r1"])
+    (releases / "r1" / "deploy").mkdir()
+    (releases / "r1" / "deploy" / "requirements.txt").write_text("Flask\n")
+    os.symlink("gone.txt", str(releases / "r1" / "dangling.txt"))
+    result = run(capsys, **arguments(root, "r1", files=["app.py", "deploy/requirements.txt", "dangling.txt",
+                                                        "requirements.txt"]))
+    assert result["found"] == ["app.py", "deploy/requirements.txt", "dangling.txt"]
+    assert result["changed"] is False
+    assert run(capsys, **arguments(root, "r2", files=["app.py"]))["found"] == []
+
+
+@pytest.mark.parametrize("name", ["/etc/passwd", "../r2/app.py", "a/../../x", "", "."])
+def test_files_outside_the_release_are_refused(capsys, root, name):
+    make_releases(root, ["r1"])
+    result = run(capsys, **arguments(root, "r1", files=[name]))
+    assert result["failed"] and "must be a path inside the release" in result["msg"]
+
+
 def test_present_fixes_the_mode_of_an_existing_releases_dir(capsys, root):
     releases = root / "releases"
     releases.mkdir()
