@@ -46,6 +46,16 @@ options:
         leaves the old file as it was.
       - The command is split as a shell would, but run without a shell.
     type: str
+  links:
+    description:
+      - Symbolic links to O(path) (for example in C(sites-enabled)), made or fixed
+        after the file is written, in the same call; a content that fails
+        O(validate) is never linked. A link pointing elsewhere is replaced
+        atomically; a file or directory in a link's place is refused and kept.
+    type: list
+    elements: path
+    default: []
+    version_added: "0.2.0"
 extends_documentation_fragment:
   - ansible.builtin.files
   - flaskstack.deploy.directories
@@ -67,6 +77,7 @@ EXAMPLES = r"""
     group: root
     mode: "0644"
     validate: /usr/local/sbin/flaskstack-nginx-test %s flaskstack-shop.conf
+    links: [/etc/nginx/sites-enabled/flaskstack-shop.conf]
   notify: nginx config changed
 """
 
@@ -100,6 +111,7 @@ def main():
             content=dict(type="str", required=True),
             validate=dict(type="str"),
             directories=DIRECTORIES_SPEC,
+            links=dict(type="list", elements="path", default=[]),
         ),
         add_file_common_args=True,
         supports_check_mode=True,
@@ -109,6 +121,9 @@ def main():
     directory = os.path.dirname(path) or "."
     if params["validate"] and "%s" not in params["validate"]:
         module.fail_json(msg="validate must hold %%s, the new content's path: %s" % params["validate"])
+    for link in params["links"]:
+        if os.path.lexists(link) and not os.path.islink(link):
+            module.fail_json(msg="links: %s exists and is not a symbolic link; it is left as it is" % link)
     directories_changed, diffs = ensure_directories(module, params["directories"])
     if os.path.isdir(path):
         module.fail_json(msg="path: %s is a directory" % path)
@@ -126,8 +141,6 @@ def main():
         diffs.append(dict(before_header=path, after_header=path,
                           before="" if before is None else to_native(before, errors="surrogate_or_replace"),
                           after=to_native(content, errors="surrogate_or_replace")))
-    if diffs and module._diff:
-        result["diff"] = diffs[0] if len(diffs) == 1 else diffs
 
     def check(tmp):
         argv = [part.replace("%s", tmp) for part in shlex.split(params["validate"])]
@@ -140,7 +153,34 @@ def main():
         replace_content(module, path, content, ".%s." % os.path.basename(path),
                         check=check if params["validate"] else None)
     result["changed"] = apply_file_attributes(module, path, result["changed"]) or directories_changed
+    for link in params["links"]:
+        current = os.readlink(link) if os.path.islink(link) else None
+        if current == path:
+            continue
+        result["changed"] = True
+        if module._diff:
+            diffs.append(dict(before_header=link, after_header=link, before=dict(path=link, src=current or "(absent)"),
+                              after=dict(path=link, src=path)))
+        if not module.check_mode:
+            point_link(module, link, path)
+    if diffs and module._diff:
+        result["diff"] = diffs[0] if len(diffs) == 1 else diffs
     module.exit_json(**result)
+
+
+def point_link(module, link, target):
+    """Make link point to target: a new link renamed over the old one, so there is
+    no moment without. The new link's name starts with a dot: a glob such as
+    nginx's include sites-enabled/* never sees it."""
+    tmp = os.path.join(os.path.dirname(link), ".%s.%d.tmp" % (os.path.basename(link), os.getpid()))
+    try:
+        os.symlink(target, tmp)
+        os.rename(tmp, link)
+    except OSError as error:
+        module.fail_json(msg="links: %s cannot point to %s: %s" % (link, target, error.strerror))
+    finally:
+        if os.path.lexists(tmp):
+            os.remove(tmp)
 
 
 if __name__ == "__main__":

@@ -456,3 +456,52 @@ def test_a_directory_that_cannot_be_made_fails_naming_it(capsys, tmp_path):
 def test_a_relative_directory_is_refused(capsys, tmp_path):
     result = run(capsys, path=str(tmp_path / "app.conf"), content=NEW, directories=[dict(path="etc/x")])
     assert result["failed"] and "must be an absolute path" in result["msg"]
+
+
+# --- links to the file made in the same call -----------------------------------------------------
+
+
+def test_links_are_made_after_the_file_then_idempotent(capsys, tmp_path):
+    available, enabled = tmp_path / "sites-available", tmp_path / "sites-enabled"
+    available.mkdir()
+    enabled.mkdir()
+    args = dict(path=str(available / "shop.conf"), content=NEW, links=[str(enabled / "shop.conf")])
+    first = run(capsys, diff=True, **args)
+    assert first["changed"] is True
+    assert os.readlink(str(enabled / "shop.conf")) == str(available / "shop.conf")
+    assert first["diff"][1]["after"]["src"] == str(available / "shop.conf")
+    assert sorted(os.listdir(str(enabled))) == ["shop.conf"]
+    assert run(capsys, **args)["changed"] is False
+
+
+def test_a_link_pointing_elsewhere_is_replaced_and_reported(capsys, tmp_path):
+    (tmp_path / "shop.conf").write_text(NEW)
+    link = tmp_path / "enabled.conf"
+    os.symlink(str(tmp_path / "old.conf"), str(link))
+    result = run(capsys, path=str(tmp_path / "shop.conf"), content=NEW, links=[str(link)])
+    assert result["changed"] is True
+    assert os.readlink(str(link)) == str(tmp_path / "shop.conf")
+
+
+def test_check_mode_reports_a_missing_link_and_makes_none(capsys, tmp_path):
+    (tmp_path / "shop.conf").write_text(NEW)
+    link = tmp_path / "enabled.conf"
+    result = run(capsys, check_mode=True, path=str(tmp_path / "shop.conf"), content=NEW, links=[str(link)])
+    assert result["changed"] is True
+    assert not os.path.lexists(str(link))
+
+
+def test_a_file_in_a_link_s_place_is_refused_and_kept(capsys, tmp_path):
+    link = tmp_path / "enabled.conf"
+    link.write_text("someone's copy\n")
+    result = run(capsys, path=str(tmp_path / "shop.conf"), content=NEW, links=[str(link)])
+    assert result["failed"] and "is not a symbolic link" in result["msg"]
+    assert link.read_text() == "someone's copy\n"
+    assert not (tmp_path / "shop.conf").exists()
+
+
+def test_a_content_that_fails_validation_is_not_linked(capsys, tmp_path):
+    link = tmp_path / "enabled.conf"
+    result = run(capsys, path=str(tmp_path / "shop.conf"), content=NEW, validate="false %s", links=[str(link)])
+    assert result["failed"]
+    assert not os.path.lexists(str(link))
