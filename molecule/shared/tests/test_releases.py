@@ -122,17 +122,22 @@ def test_pip_failure_names_what_failed_and_prints_no_line_of_the_file(host, site
     assert "The live release is unchanged" in output
     assert "PaSsWoRdHaSh" not in output, output[-3000:]
     assert live_release(host) == before
+    assert not host.run("ls -A %s/releases | grep '^\\.build'", ROOT).stdout, "the failed build was left behind"
     assert site.demo()["release"] == before
 
 
 def test_unhealthy_release_is_rolled_back(host, site, versions):
     before = live_release(host)
+    masters = [row[0] for row in site.gunicorn_masters()]
     # The release answers 503 from its first second: waiting out the default
     # 30 s would prove nothing more. 10 s still leaves the workers time to boot.
     rc, output = deploy(versions["unhealthy"], "-e", "app_health_timeout=10")
     assert rc != 0
     assert "is not healthy" in output and ("Rolled back to release %s" % before) in output, output[-3000:]
     assert live_release(host) == before
+    # Back by a graceful reload: the same master (it once crashed on the failed
+    # release's directory, removed under it, and was restarted).
+    assert [row[0] for row in site.gunicorn_masters()] == masters
     assert site.demo()["release"] == before
     status, _body = site.get("/healthz")
     assert status == 200
