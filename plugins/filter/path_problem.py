@@ -27,7 +27,7 @@ SYSTEM_DIRECTORIES = frozenset([
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def path_problem(path, under="", relative=False, spaces=False):
+def path_problem(path, under="", relative=False, spaces=False, apart=()):
     """Reason the path may not be used, or "" when it may.
 
     The path must be a string, absolute, written in its normal form (no '.',
@@ -59,6 +59,10 @@ def path_problem(path, under="", relative=False, spaces=False):
                "owns, writes or deletes this path for one app"
     if under and not path.startswith(under.rstrip("/") + "/"):
         return "must be under %s/" % under.rstrip("/")
+    for other in [item.rstrip("/") for item in apart or () if isinstance(item, str) and item.strip("/")]:
+        if path == other or path.startswith(other + "/") or other.startswith(path + "/"):
+            return "must be apart from %s (not it, not in it, not holding it): the collection replaces, " \
+                   "empties or deletes that directory" % other
     return ""
 
 

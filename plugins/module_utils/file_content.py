@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import re
 import tempfile
 
 
@@ -65,9 +66,9 @@ DIRECTORIES_SPEC = dict(
 
 def ensure_directories(module, directories):
     """Each directory exists, in order, with its owner, group and mode (only when
-    created here, for if_missing). Returns (changed, diffs): one diff for each
-    directory that changed, in check mode those that would."""
-    changed, diffs = False, []
+    created here, for if_missing). Returns (changed paths, diffs): one diff for
+    each directory that changed, in check mode those that would."""
+    changed, diffs = [], []
     for entry in directories:
         path = entry["path"]
         if not os.path.isabs(path):
@@ -80,7 +81,7 @@ def ensure_directories(module, directories):
             diff["before"]["state"], diff["after"]["state"] = "absent", "directory"
             created = True
             if module.check_mode:
-                changed = True
+                changed.append(path)
                 diffs.append(diff)
                 continue
             try:
@@ -94,6 +95,41 @@ def ensure_directories(module, directories):
         attributes = dict(path=path, owner=entry["owner"], group=entry["group"], mode=entry["mode"],
                           secontext=None, attributes=None)
         if module.set_fs_attributes_if_different(attributes, created, diff):
-            changed = True
+            changed.append(path)
             diffs.append(diff)
     return changed, diffs
+
+
+# A line's name and the rest: KEY=value, key: value, key = value.
+_NAMED_LINE = re.compile(r"^(\s*[A-Za-z_][A-Za-z0-9_.-]*\s*[=:])(.*)$")
+
+
+def hidden_text(text, other=None, mark=""):
+    """text for output with every value masked: a named line keeps its name
+    (KEY=********), any other line that is not blank or a comment is masked
+    whole. A line that other (the other side of a diff) lacks gets mark, so a
+    changed value still shows as a change."""
+    others = set((other or "").splitlines()) if other is not None else None
+    lines = []
+    for line in (text or "").splitlines():
+        named = _NAMED_LINE.match(line)
+        if named:
+            shown = named.group(1) + "********"
+        elif line.strip() and not line.lstrip().startswith(("#", ";")):
+            shown = "********"
+        else:
+            lines.append(line)
+            continue
+        lines.append(shown + (mark if others is not None and line not in others else ""))
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def hidden_values(text):
+    """What hidden_text masks: the values of named lines and the other lines, stripped."""
+    values = set()
+    for line in (text or "").splitlines():
+        named = _NAMED_LINE.match(line)
+        value = named.group(2) if named else line
+        if value.strip() and not (not named and line.lstrip().startswith(("#", ";"))):
+            values.add(value.strip())
+    return values

@@ -628,15 +628,51 @@ HEADER = (
 )
 
 
-def render(settings, hooks=None):
-    """The whole config file: header, sorted settings, then sorted hooks."""
+# Reads an environment file of KEY=value lines (no quoting; '#' starts a
+# comment line) into raw_env when gunicorn loads its config: at start and at
+# every reload (HUP), when gunicorn also drops the variables it set before.
+ENVIRONMENT_READER = '''
+
+# The app's environment: the KEY=value lines of {path},
+# read again at every start and reload (HUP).
+def _environment_file(path):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+    except FileNotFoundError:
+        return []
+    return [line for line in lines if "=" in line and not line.startswith("#")]
+
+
+raw_env = {before}_environment_file({literal})
+'''
+
+
+def render(settings, hooks=None, environment_file=None):
+    """The whole config file: header, sorted settings, then sorted hooks, then
+    the reader of environment_file when given."""
     parts = [HEADER, "\n"]
     for name in sorted(settings):
         parts.append("%s = %s\n" % (name, render_value(name, settings[name])))
     for name in sorted(hooks or {}):
         parts.append("\n\n")
         parts.append(render_hook(name, hooks[name]))
+    if environment_file:
+        parts.append(ENVIRONMENT_READER.format(path=environment_file, literal=python_literal(environment_file),
+                                               before="raw_env + " if "raw_env" in settings else ""))
     return "".join(parts)
+
+
+def rendered_raw_env(text):
+    """The raw_env list of a config file this module rendered, or [] (for masking an old file's values)."""
+    for line in (text or "").splitlines():
+        if line.startswith("raw_env = ["):
+            try:
+                value = ast.literal_eval(line[len("raw_env = "):])
+            except (ValueError, SyntaxError):
+                return []
+            return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+    return []
 
 
 def mask_env(settings, secret_keys, mask_all=False):

@@ -46,6 +46,16 @@ options:
         leaves the old file as it was.
       - The command is split as a shell would, but run without a shell.
     type: str
+  hide_content:
+    description:
+      - The content is secret (an environment file, a settings file with keys).
+        The diff shows each line's name with its value masked (C(KEY=********))
+        and any other line masked whole, for the old content and the new, a
+        changed line marked as the old or the new value; the values are masked
+        wherever else they would appear in the output.
+    type: bool
+    default: false
+    version_added: "0.2.0"
   links:
     description:
       - Symbolic links to O(path) (for example in C(sites-enabled)), made or fixed
@@ -87,6 +97,11 @@ path:
   returned: always
   type: str
   sample: /etc/nginx/sites-available/flaskstack-shop.conf
+directories_changed:
+  description: The entries of O(directories) created or changed (in check mode, that would be).
+  returned: always
+  type: list
+  elements: str
 """
 
 import os
@@ -99,6 +114,8 @@ from ansible_collections.flaskstack.deploy.plugins.module_utils.file_content imp
     DIRECTORIES_SPEC,
     apply_file_attributes,
     ensure_directories,
+    hidden_text,
+    hidden_values,
     read_bytes,
     replace_content,
 )
@@ -112,6 +129,7 @@ def main():
             validate=dict(type="str"),
             directories=DIRECTORIES_SPEC,
             links=dict(type="list", elements="path", default=[]),
+            hide_content=dict(type="bool", default=False),
         ),
         add_file_common_args=True,
         supports_check_mode=True,
@@ -136,11 +154,15 @@ def main():
     # size there; the diff, asked for, shows the file as template's does.
     params["content"] = "(%d bytes, not shown)" % len(content)
     before = read_bytes(path)
-    result = dict(changed=before != content, path=path)
+    result = dict(changed=before != content, path=path, directories_changed=directories_changed)
+    before_text = "" if before is None else to_native(before, errors="surrogate_or_replace")
+    after_text = to_native(content, errors="surrogate_or_replace")
+    if params["hide_content"]:
+        module.no_log_values.update(hidden_values(before_text) | hidden_values(after_text))
+        before_text, after_text = (hidden_text(before_text, after_text, "  (old value)"),
+                                   hidden_text(after_text, before_text, "  (new value)"))
     if result["changed"] and module._diff:
-        diffs.append(dict(before_header=path, after_header=path,
-                          before="" if before is None else to_native(before, errors="surrogate_or_replace"),
-                          after=to_native(content, errors="surrogate_or_replace")))
+        diffs.append(dict(before_header=path, after_header=path, before=before_text, after=after_text))
 
     def check(tmp):
         argv = [part.replace("%s", tmp) for part in shlex.split(params["validate"])]
@@ -152,7 +174,7 @@ def main():
     if result["changed"] and not module.check_mode:
         replace_content(module, path, content, ".%s." % os.path.basename(path),
                         check=check if params["validate"] else None)
-    result["changed"] = apply_file_attributes(module, path, result["changed"]) or directories_changed
+    result["changed"] = apply_file_attributes(module, path, result["changed"]) or bool(directories_changed)
     for link in params["links"]:
         current = os.readlink(link) if os.path.islink(link) else None
         if current == path:

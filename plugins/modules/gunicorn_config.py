@@ -88,10 +88,22 @@ options:
     type: str
     choices: [none, systemd, supervisor]
     default: none
+  environment_file:
+    description:
+      - A file of C(KEY=value) lines (no quoting; lines starting with C(#) are
+        comments) that the config reads into C(raw_env) whenever gunicorn loads
+        it, at start and at every reload (HUP), when gunicorn also drops the
+        variables it set before. The values stay in that file, out of this one
+        and out of the module's output; a missing file gives no variables.
+      - The gunicorn master must be able to read it (for example root-owned,
+        mode C(0640), in the app's group).
+    type: path
+    version_added: "0.2.0"
   secret_env_keys:
     description:
-      - Keys of C(raw_env) whose values are secret. Their values are written
-        to the file but masked in the module's output and diff.
+      - Keys of C(raw_env) whose values are secret. Their values, the new and
+        the old file's, are written to the file but masked in the module's
+        output and diff.
     type: list
     elements: str
     default: []
@@ -186,6 +198,7 @@ from ansible_collections.flaskstack.deploy.plugins.module_utils.gunicorn_setting
     SettingsError,
     mask_env,
     render,
+    rendered_raw_env,
     required_packages,
     secret_values,
     unsupported,
@@ -301,6 +314,7 @@ def main():
             process_manager=dict(type="str", choices=["none", "systemd", "supervisor"], default="none"),
             secret_env_keys=dict(type="list", elements="str", default=[], no_log=False),
             hide_env=dict(type="bool", default=False),
+            environment_file=dict(type="path"),
             directories=DIRECTORIES_SPEC,
         ),
         add_file_common_args=True,
@@ -347,8 +361,13 @@ def main():
     if not os.path.isdir(directory) and not module.check_mode:
         module.fail_json(msg="path: the directory %s does not exist" % directory)
 
-    content = to_bytes(render(settings, params["hooks"]))
+    content = to_bytes(render(settings, params["hooks"], params["environment_file"]))
     before = read_bytes(path)
+    # The old file's secret values are masked too: a changed secret shows neither value.
+    old_secrets = secret_values({"raw_env": rendered_raw_env(to_native(before or b""))},
+                                params["secret_env_keys"], params["hide_env"])
+    module.no_log_values.update(old_secrets)
+    secrets = secrets + [value for value in old_secrets if value not in secrets]
     changed = before != content
     result = dict(changed=changed, path=path, settings=shown, **result_extra)
 
@@ -375,7 +394,7 @@ def main():
                                       backup=params["backup"])
         if backup_file:
             result["backup_file"] = backup_file
-    result["changed"] = apply_file_attributes(module, path, result["changed"]) or directories_changed
+    result["changed"] = apply_file_attributes(module, path, result["changed"]) or bool(directories_changed)
     module.exit_json(**result)
 
 
@@ -383,7 +402,7 @@ def _masked_text(content, secrets):
     if content is None:
         return ""
     text = to_native(content)
-    for secret in secrets:
+    for secret in sorted(secrets, key=len, reverse=True):
         text = text.replace(secret, "********")
     return text
 

@@ -505,3 +505,36 @@ def test_a_content_that_fails_validation_is_not_linked(capsys, tmp_path):
     result = run(capsys, path=str(tmp_path / "shop.conf"), content=NEW, validate="false %s", links=[str(link)])
     assert result["failed"]
     assert not os.path.lexists(str(link))
+
+
+# --- hidden content ------------------------------------------------------------------------------
+
+
+def test_hidden_content_shows_names_and_never_a_value_old_or_new(capsys, tmp_path):
+    path = tmp_path / "environment"
+    path.write_text("# the app's\nSECRET_KEY=old-s3cret-1\nGREETING=hello\n")
+    result = run(capsys, diff=True, path=str(path), content="SECRET_KEY=new-s3cret-2\nGREETING=hello\nplain line\n",
+                 hide_content=True, mode="0640")
+    assert result["changed"] is True
+    shown = json.dumps(result)
+    for value in ("old-s3cret-1", "new-s3cret-2", "hello", "plain line"):
+        assert value not in shown
+    assert result["diff"]["before"] == "# the app's\nSECRET_KEY=********  (old value)\nGREETING=********\n"
+    assert result["diff"]["after"] == "SECRET_KEY=********  (new value)\nGREETING=********\n********  (new value)\n"
+    assert path.read_text() == "SECRET_KEY=new-s3cret-2\nGREETING=hello\nplain line\n"
+
+
+def test_hidden_content_that_fails_validation_is_not_shown_either(capsys, tmp_path):
+    result = run(capsys, path=str(tmp_path / "settings.py"), content="SECRET = 'n0t-for-eyes'\n",
+                 hide_content=True, validate="cat %s /nonexistent")
+    assert result["failed"]
+    assert "n0t-for-eyes" not in json.dumps(result)
+
+
+def test_directories_changed_names_what_changed(capsys, tmp_path):
+    parent, child, directories = dirs(tmp_path)
+    first = run(capsys, path=str(child / "app.conf"), content=NEW, directories=directories)
+    assert first["directories_changed"] == [str(parent), str(child)]
+    os.chmod(str(child), 0o700)
+    again = run(capsys, path=str(child / "app.conf"), content=NEW, directories=directories)
+    assert again["directories_changed"] == [str(child)] and again["changed"] is True

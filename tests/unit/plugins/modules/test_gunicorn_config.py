@@ -261,3 +261,47 @@ def test_settings_override_optional_settings_and_without_gunicorn_all_are_writte
     assert not result.get("failed"), result
     assert result["settings"]["control_socket"] == "/run/other.ctl"
     assert result["settings"]["http_parser"] == "python"
+
+
+def test_a_changed_secret_shows_neither_the_old_nor_the_new_value(capsys, tmp_path):
+    path = tmp_path / "g.py"
+    run(capsys, path=str(path), settings={"raw_env": ["DB_PASSWORD=old-s3cret-1", "MODE=prod"]},
+        secret_env_keys=["DB_PASSWORD"])
+    result = run(capsys, diff=True, path=str(path), settings={"raw_env": ["DB_PASSWORD=new-s3cret-2", "MODE=prod"]},
+                 secret_env_keys=["DB_PASSWORD"])
+    assert result["changed"] is True
+    shown = json.dumps(result)
+    assert "old-s3cret-1" not in shown and "new-s3cret-2" not in shown
+    assert "DB_PASSWORD=********" in result["diff"]["before"]
+    assert "DB_PASSWORD=new-s3cret-2" in path.read_text()
+
+
+def load_with_gunicorn(path):
+    """The settings gunicorn's own loader reads from the file, as its master does."""
+    pytest.importorskip("gunicorn", reason="gunicorn is in requirements-dev.txt; loading runs it")
+    namespace = {}
+    exec(compile(gunicorn_config.CHECK_SCRIPT.replace('if __name__ == "__main__":', "if False:"), "check", "exec"),
+         namespace)
+    return namespace["load_file"](str(path))
+
+
+def test_the_environment_file_is_read_at_every_load_and_kept_out_of_the_config(capsys, tmp_path):
+    environment = tmp_path / "environment"
+    environment.write_text("# the app's\nSECRET_KEY=first-s3cret\nGREETING=a=b c\n")
+    path = tmp_path / "g.py"
+    result = run(capsys, diff=True, path=str(path), settings={"raw_env": ["MODE=prod"]},
+                 environment_file=str(environment), validate=True, gunicorn=venv_of_this_python())
+    assert result["changed"] is True, result
+    assert "first-s3cret" not in path.read_text() and "first-s3cret" not in json.dumps(result)
+    assert load_with_gunicorn(path).env == {"MODE": "prod", "SECRET_KEY": "first-s3cret", "GREETING": "a=b c"}
+    # A reload loads the file again: the new values, and a removed variable gone.
+    environment.write_text("SECRET_KEY=second-s3cret\n")
+    assert load_with_gunicorn(path).env == {"MODE": "prod", "SECRET_KEY": "second-s3cret"}
+    assert run(capsys, path=str(path), settings={"raw_env": ["MODE=prod"]},
+               environment_file=str(environment))["changed"] is False
+
+
+def test_a_missing_environment_file_gives_no_variables(capsys, tmp_path):
+    path = tmp_path / "g.py"
+    run(capsys, path=str(path), settings={"workers": 2}, environment_file=str(tmp_path / "none"))
+    assert load_with_gunicorn(path).env == {}
