@@ -13,7 +13,7 @@ ROLES_DIR = os.path.join(ROOT, "roles")
 ROLES = sorted(os.listdir(ROLES_DIR))
 INCLUDERS = ("ansible.builtin.include_role", "ansible.builtin.import_role")
 # What a role gives the others, as documented facts (docs/architecture.md).
-GIVEN = {"app": {"app_changed"}, "flaskstack": {"flaskstack_turns"}, "gunicorn": {"gunicorn_process"},
+GIVEN = {"app": {"app_changed", "app_runtime"}, "flaskstack": {"flaskstack_turns"}, "gunicorn": {"gunicorn_process"},
          "nginx": {"nginx_sites"}}
 
 

@@ -16,7 +16,7 @@ SITE = "http://localhost:81"
 # that deploy code of their own: the last of those need not restore the demo
 # app, which saves a converge each.
 MODULE_ORDER = ("test_site", "test_hardening", "test_faults", "test_bad_input", "test_multiapp",
-                "test_switch_process_manager", "test_releases", "test_app_sources")
+                "test_switch_process_manager", "test_environment", "test_releases", "test_app_sources")
 
 
 def pytest_collection_modifyitems(items):

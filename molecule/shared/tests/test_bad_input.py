@@ -87,6 +87,14 @@ BAD_SETS += [
     ({"gunicorn_workers": 100000}, "gunicorn_workers", "must be at most"),
     ({"app_source": "git", "app_git_repo": "https://deploy:%s@git.example.com/x.git --upload-pack=x" % SECRET},
      "app_git_repo", None),
+    # The app's environment: names checked, values never shown; its data apart from what the roles replace.
+    ({"app_environment": {"BAD-NAME": SECRET}}, "app_environment", "name BAD-NAME must be letters"),
+    ({"app_environment": {"NOTE": "two\n" + SECRET}}, "app_environment", "the value of NOTE must hold no newline"),
+    ({"app_environment": {"STATE_DIRECTORY": "/tmp"}}, "app_environment", "set app_state_dir"),
+    ({"app_environment": {"HOSTS": ["a", "b"]}}, "app_environment", "HOSTS must be a string or a number"),
+    ({"app_state_dir": "var/lib/demo"}, "app_state_dir", "absolute"),
+    ({"app_state_dir": "/srv/flaskstack/demo/data"}, "app_state_dir", "must be apart from /srv/flaskstack/demo"),
+    ({"app_state_dir": "/run"}, "app_state_dir", None),
     # Found in review: each would have reached a file, or deleted or chowned another's directory.
     ({"nginx_security_headers": {"X-Test": 'a" always; return 200 pwned; #'}}, "nginx_security_headers", None),
     ({"processes_socket_group": "www-data -\nf /etc/sudoers.d/x"}, "processes_socket_group", None),
@@ -171,7 +179,7 @@ def test_bad_variables_fail_early_naming_the_variable(refusals, index):
 
 def test_no_refusal_prints_a_secret(refusals):
     carrying = [alias(index) for index, (bad, _name, _text) in enumerate(BAD_SETS, 1) if SECRET in json.dumps(bad)]
-    assert len(carrying) == 2
+    assert len(carrying) == 4
     for name in carrying:
         play, _task, message, result, _changed = refusals[name]
         assert play == CHECKS_PLAY and message, result[:3000]

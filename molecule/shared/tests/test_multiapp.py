@@ -2,7 +2,8 @@
 webservers.yml, uncommented (its git source swapped for a local one), beside
 the demo app. Each app has its own user, virtualenv, gunicorn and socket and
 answers its own server name; changing one leaves the others alone, and an app
-with flaskstack_app_state: absent is removed cleanly (default scenario only).
+with flaskstack_app_state: absent is removed cleanly, its data kept unless
+app_state_purge (default scenario only).
 Checks run in file order; the last one removes the example's apps. Entries
 with unknown or doubly set variables are refused in test_bad_input.py.
 """
@@ -139,8 +140,10 @@ def test_unknown_host_is_dropped_once_every_site_has_a_name(host, site):
 
 def test_absent_apps_are_removed_and_the_other_keeps_serving(host, site, example):
     demo_before = pids(site, "demo")
+    assert host.file("/var/lib/flaskstack/shop").user == "shop"
+    assert host.file("/var/lib/flaskstack/blog").user == "blog"
     rc, output = converge(example, {"shop": {"flaskstack_app_state": "absent"},
-                                    "blog": {"flaskstack_app_state": "absent"}})
+                                    "blog": {"flaskstack_app_state": "absent", "app_state_purge": True}})
     assert rc == 0, output[-3000:]
     for app in ("shop", "blog"):
         assert not host.file("/etc/systemd/system/flaskstack-%s.service" % app).exists
@@ -153,3 +156,6 @@ def test_absent_apps_are_removed_and_the_other_keeps_serving(host, site, example
         assert not [row for row in site.gunicorn_processes() if row[2] == app]
     assert pids(site, "demo") == demo_before
     assert site.demo({"Host": "shop.example.com"})["user"] == "demo"
+    # An app's data stays when it is removed, unless app_state_purge.
+    assert host.file("/var/lib/flaskstack/shop").is_directory
+    assert not host.file("/var/lib/flaskstack/blog").exists

@@ -61,6 +61,24 @@ def healthz():
     return "ok\n"
 
 
+@app.route("/visits", methods=["GET", "POST"])
+def visits():
+    # The app's data lives in its data directory (STATE_DIRECTORY), kept
+    # across deploys and rollbacks; a POST counts one more visit, as a form would.
+    path = os.path.join(os.environ.get("STATE_DIRECTORY", "."), "visits")
+    try:
+        with open(path) as handle:
+            count = int(handle.read() or 0)
+    except FileNotFoundError:
+        count = 0
+    if request.method == "POST":
+        count += 1
+        with open(path + ".new", "w") as handle:
+            handle.write("%d\n" % count)
+        os.replace(path + ".new", path)
+    return jsonify(visits=count, greeting=os.environ.get("GREETING", ""))
+
+
 @app.post("/upload")
 def upload():
     # Reads the whole body, as an upload form would: proves a large request

@@ -1,0 +1,116 @@
+"""The app's environment and data directory (app_environment, app_state_dir).
+
+The scenario's inventory gives the demo app GREETING and SECRET_KEY. They are
+in one root-owned file, readable by the app's group only; every worker has
+them, and STATE_DIRECTORY, a directory of the app user's that the sandbox lets
+it write. A changed secret reloads gracefully (the same master, new workers
+with the new value), and neither the old nor the new value is in the output
+of a verbose run with --diff. The data the app wrote stays through a deploy of
+another version and a rollback. Checks run in file order; the next module's
+first run goes back to the inventory's environment.
+"""
+
+import json
+import os
+import shutil
+
+import pytest
+
+from conftest import APP, SITE, only_in_scenarios, recap, run_playbook
+
+DEMO_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "roles", "app", "files", "demo")
+ENVIRONMENT_FILE = "/etc/flaskstack/%s/environment" % APP
+STATE_DIR = "/var/lib/flaskstack/%s" % APP
+OLD_SECRET = "inventory-s3cret-0"
+NEW_SECRET = "rotated-s3cret-1"
+ROLLBACK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "playbooks", "rollback.yml")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def environment_scenarios():
+    only_in_scenarios("default", "supervisor",
+                      why="the environment reaches gunicorn through its own config under either process "
+                          "manager, the same on every platform")
+
+
+def visits(site):
+    """The demo app's answer on /visits: its count and GREETING, as its workers see them."""
+    status, body = site.get("/visits")
+    assert status == 200, body
+    return json.loads(body)
+
+
+def post(site, path):
+    """POST to path through nginx, as a form would; its JSON answer."""
+    result = site.host.run("curl -sS --max-time 10 -X POST %s%s", SITE, path)
+    assert result.rc == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def environment_change(host, environment):
+    """Extra variables that give the demo app this environment, where the scenario sets it."""
+    entries = host.ansible.get_variables().get("flaskstack_apps") or []
+    if entries:
+        changed = [dict(entry, app_environment=environment) if entry["flaskstack_app_name"] == APP else entry
+                   for entry in entries]
+        return ["-e", json.dumps({"flaskstack_apps": changed})]
+    return ["-e", json.dumps({"app_environment": environment})]
+
+
+def test_the_environment_file_is_root_s_and_only_the_app_group_reads_it(host):
+    environment = host.file(ENVIRONMENT_FILE)
+    assert (environment.user, environment.group, environment.mode) == ("root", APP, 0o640)
+    lines = environment.content_string.splitlines()
+    assert "GREETING=hello from the inventory" in lines
+    assert "SECRET_KEY=%s" % OLD_SECRET in lines
+    assert "STATE_DIRECTORY=%s" % STATE_DIR in lines
+    assert host.run("runuser -u nobody -- cat %s", ENVIRONMENT_FILE).rc != 0
+
+
+def test_every_worker_has_the_environment(site):
+    # gunicorn sets the variables in each process (its environment block in
+    # /proc shows only what the process was started with): ask the app.
+    for _attempt in range(10):
+        assert visits(site)["greeting"] == "hello from the inventory"
+
+
+def test_the_app_writes_its_data_directory_inside_the_sandbox(host, site):
+    state = host.file(STATE_DIR)
+    assert (state.user, state.group, state.mode) == (APP, APP, 0o750)
+    count = visits(site)["visits"]
+    assert post(site, "/visits")["visits"] == count + 1
+    assert post(site, "/visits")["visits"] == count + 2
+    # Written where STATE_DIRECTORY points, by the app user.
+    assert host.file(STATE_DIR + "/visits").user == APP
+    assert host.file(STATE_DIR + "/visits").content_string.strip() == str(count + 2)
+
+
+def test_a_changed_secret_reloads_gracefully_and_no_value_is_shown(host, site, tmp_path):
+    count = visits(site)["visits"]
+    masters = [row[0] for row in site.gunicorn_masters()]
+    # Another version of the code in the same run: the data must outlive it.
+    for name in ("app.py", "requirements.txt"):
+        shutil.copy(os.path.join(DEMO_DIR, name), str(tmp_path))
+    with open(str(tmp_path / "app.py"), "a") as handle:
+        handle.write("\n# another version\n")
+    rc, output = run_playbook("-v", "--diff", "-e", "app_source=local", "-e", "app_local_path=%s" % tmp_path,
+                              *environment_change(host, {"GREETING": "hello again", "SECRET_KEY": NEW_SECRET}))
+    assert rc == 0, output[-3000:]
+    assert recap(output)["changed"] > 0
+    assert OLD_SECRET not in output and NEW_SECRET not in output
+    # The diff names the changed variables, their values masked.
+    assert "SECRET_KEY=********  (new value)" in output and "GREETING=********  (old value)" in output
+    assert [row[0] for row in site.gunicorn_masters()] == masters, "the app restarted instead of reloading"
+    # Every worker has the new file's values: GREETING shows, SECRET_KEY came with it.
+    site.wait_for(lambda: all(visits(site) == {"visits": count, "greeting": "hello again"} for _attempt in range(10)),
+                  what="every worker to have the new environment")
+    assert "SECRET_KEY=%s" % NEW_SECRET in host.file(ENVIRONMENT_FILE).content_string
+
+
+def test_the_data_stays_through_a_rollback(host, site):
+    count = visits(site)["visits"]
+    before = host.file("/srv/flaskstack/%s/current" % APP).linked_to
+    rc, output = run_playbook(playbook=ROLLBACK)
+    assert rc == 0, output[-3000:]
+    assert host.file("/srv/flaskstack/%s/current" % APP).linked_to != before
+    assert visits(site)["visits"] == count
