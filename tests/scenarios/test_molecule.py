@@ -32,7 +32,7 @@ FLOORS = {
     "debian13": 38,
     "default": 131,
     "multihost": 8,
-    "supervisor": 45,
+    "supervisor": 43,
     "tls": 17,
     "ubuntu": 0,  # declared only: its images cannot be pulled here (skipped, with the reason)
 }
