@@ -104,32 +104,32 @@ def ensure_directories(module, directories):
 _NAMED_LINE = re.compile(r"^(\s*[A-Za-z_][A-Za-z0-9_.-]*\s*[=:])(.*)$")
 
 
+def _masked(line):
+    """(the line as shown, the value it hides) for a named line (KEY=********)
+    or any other line that is not blank or a comment (masked whole); None else."""
+    named = _NAMED_LINE.match(line)
+    if named:
+        return named.group(1) + "********", named.group(2).strip()
+    if line.strip() and not line.lstrip().startswith(("#", ";")):
+        return "********", line.strip()
+    return None
+
+
 def hidden_text(text, other=None, mark=""):
-    """text for output with every value masked: a named line keeps its name
-    (KEY=********), any other line that is not blank or a comment is masked
-    whole. A line that other (the other side of a diff) lacks gets mark, so a
-    changed value still shows as a change."""
+    """text for output with every value masked (see _masked). A line that other
+    (the other side of a diff) lacks gets mark, so a changed value still shows
+    as a change."""
     others = set((other or "").splitlines()) if other is not None else None
     lines = []
     for line in (text or "").splitlines():
-        named = _NAMED_LINE.match(line)
-        if named:
-            shown = named.group(1) + "********"
-        elif line.strip() and not line.lstrip().startswith(("#", ";")):
-            shown = "********"
-        else:
+        masked = _masked(line)
+        if masked is None:
             lines.append(line)
-            continue
-        lines.append(shown + (mark if others is not None and line not in others else ""))
+        else:
+            lines.append(masked[0] + (mark if others is not None and line not in others else ""))
     return "\n".join(lines) + ("\n" if lines else "")
 
 
 def hidden_values(text):
     """What hidden_text masks: the values of named lines and the other lines, stripped."""
-    values = set()
-    for line in (text or "").splitlines():
-        named = _NAMED_LINE.match(line)
-        value = named.group(2) if named else line
-        if value.strip() and not (not named and line.lstrip().startswith(("#", ";"))):
-            values.add(value.strip())
-    return values
+    return set(masked[1] for masked in map(_masked, (text or "").splitlines()) if masked and masked[1])
