@@ -1,0 +1,285 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: flaskstack.deploy contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: venv_packages
+short_description: A virtualenv holds the packages it must, and pip runs only when something may be missing
+version_added: "0.3.0"
+description:
+  - Creates the virtualenv at O(path) if it is missing, then makes sure it
+    holds O(packages) or the requirements of O(requirements).
+  - pip itself decides what is missing, with C(pip install --dry-run); only
+    then does it install, so check mode says what a run would install.
+  - Once pip has found nothing missing, the module remembers it, in a stamp
+    in the virtualenv (C(.flaskstack-packages.json)) keyed on what was asked
+    (the package list, or the content of the requirements files), the
+    virtualenv's Python (C(pyvenv.cfg)) and the name of every distribution
+    installed in it (name and version). While all of them stay the same, the
+    next run does not start pip at all; a package installed, removed, up- or
+    downgraded by anyone changes the key, and pip looks again.
+  - The stamp is a cache, not a setting; writing it does not count as a
+    change, and check mode never writes it.
+  - Supports check mode.
+author:
+  - flaskstack.deploy contributors (@flaskstack)
+options:
+  path:
+    description: The virtualenv's directory.
+    type: path
+    required: true
+  packages:
+    description:
+      - Requirement specifiers to install (for example C(gunicorn>=22)).
+      - Exactly one of O(packages) and O(requirements).
+    type: list
+    elements: str
+  requirements:
+    description:
+      - A requirements file to install from.
+      - Exactly one of O(packages) and O(requirements). The stamp is keyed on
+        the content of the file and of the files it includes with C(-r) or
+        C(-c), not on their paths.
+    type: path
+  stamp:
+    description:
+      - Name of this list in the stamp, so that several lists (the base
+        packages and the app's requirements) keep their own entries.
+    type: str
+    required: true
+  python:
+    description: The interpreter that creates a missing virtualenv (C(<python> -m venv)).
+    type: str
+    default: python3
+  create:
+    description: Whether a missing virtualenv is created; if not, a missing one is an error.
+    type: bool
+    default: true
+notes:
+  - pip's environment variables (index, certificates) are the task's
+    C(environment). pip's output is returned as it is; it may quote the lines
+    of a requirements file it could not read, so a task that installs a file
+    of secrets uses C(no_log).
+  - A pip too old for C(--dry-run) (before 22.2, as in Debian 11's
+    virtualenvs) installs without asking first; in check mode it is
+    reported as a change, since the packages asked for then include a newer
+    pip.
+"""
+
+EXAMPLES = r"""
+- name: Virtualenv exists with pip and gunicorn
+  flaskstack.deploy.venv_packages:
+    path: /srv/flaskstack/demo/venv
+    packages: ["pip>=23.1", "gunicorn>=22,<24"]
+    stamp: base
+
+- name: The release's requirements are installed
+  flaskstack.deploy.venv_packages:
+    path: /srv/flaskstack/demo/venv
+    requirements: /srv/flaskstack/demo/releases/3f2a9c1b7d0e/requirements.txt
+    stamp: requirements
+    create: false
+  no_log: true
+"""
+
+RETURN = r"""
+created:
+  description: Whether the virtualenv was created (or would be, in check mode).
+  returned: always
+  type: bool
+installed:
+  description: The distributions pip installed (or would install), as name==version.
+  returned: always
+  type: list
+  elements: str
+  sample: [gunicorn==23.0.0, packaging==24.2]
+pip_ran:
+  description: Whether pip was started; false when the stamp showed nothing could be missing.
+  returned: always
+  type: bool
+rc:
+  description: pip's exit status, on failure.
+  returned: failure
+  type: int
+stdout:
+  description: What pip printed, on failure.
+  returned: failure
+  type: str
+stderr:
+  description: What pip printed on its error stream, on failure.
+  returned: failure
+  type: str
+"""
+
+import glob
+import hashlib
+import json
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+STAMP = ".flaskstack-packages.json"
+
+
+def distributions(venv):
+    """Sorted names of the distributions installed in the venv (their metadata directories)."""
+    found = []
+    for site in glob.glob(os.path.join(venv, "lib", "python*", "site-packages")):
+        found.extend(name for name in os.listdir(site) if name.endswith((".dist-info", ".egg-info", ".egg-link")))
+    return sorted(found)
+
+
+def state_key(venv, asked):
+    """What the stamp is keyed on: what was asked, the venv's Python and its distributions."""
+    try:
+        with open(os.path.join(venv, "pyvenv.cfg"), "rb") as handle:
+            python = hashlib.sha256(handle.read()).hexdigest()
+    except (IOError, OSError):
+        python = ""
+    text = json.dumps([asked, python, distributions(venv)], sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def read_stamp(venv):
+    try:
+        with open(os.path.join(venv, STAMP)) as handle:
+            stamp = json.load(handle)
+    except (IOError, OSError, ValueError):
+        return {}
+    return stamp if isinstance(stamp, dict) else {}
+
+
+def write_stamp(venv, name, key):
+    """Records key under name, atomically; other names keep theirs."""
+    stamp = read_stamp(venv)
+    stamp[name] = key
+    path = os.path.join(venv, STAMP)
+    temporary = "%s.%d.tmp" % (path, os.getpid())
+    with open(temporary, "w") as handle:
+        json.dump(stamp, handle, sort_keys=True)
+    os.chmod(temporary, 0o644)
+    os.rename(temporary, path)
+
+
+INCLUDES = ("-r", "--requirement", "-c", "--constraint")
+
+
+def file_digests(path, seen=None):
+    """[(path, sha256)] of a requirements file and of the files it includes
+    (-r, -c), in the order pip reads them; fails for a file that cannot be read."""
+    seen = [] if seen is None else seen
+    if path in [name for name, _digest in seen]:
+        return seen
+    with open(path, "rb") as handle:
+        content = handle.read()
+    seen.append((path, hashlib.sha256(content).hexdigest()))
+    for line in content.decode("utf-8", "replace").splitlines():
+        line = line.split(" #", 1)[0].strip()
+        for option in INCLUDES:
+            if line.startswith(option + "=") or line.startswith(option + " ") or (
+                    len(option) == 2 and line.startswith(option) and len(line) > 2):
+                name = line[len(option):].lstrip("= ").strip()
+                if name and "://" not in name:
+                    file_digests(os.path.join(os.path.dirname(path), name), seen)
+                break
+    return seen
+
+
+def asked_for(params):
+    """What was asked, as the stamp sees it: the package list, or the
+    content of the requirements file and of those it includes (not their
+    paths: a release is built in one directory and then renamed)."""
+    if params["packages"] is not None:
+        return {"packages": params["packages"]}
+    top = os.path.dirname(params["requirements"])
+    return {"requirements": [(os.path.relpath(name, top), digest)
+                             for name, digest in file_digests(params["requirements"])]}
+
+
+def pip_arguments(params):
+    if params["packages"] is not None:
+        return list(params["packages"])
+    return ["--requirement", params["requirements"]]
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            path=dict(type="path", required=True),
+            packages=dict(type="list", elements="str"),
+            requirements=dict(type="path"),
+            stamp=dict(type="str", required=True),
+            python=dict(type="str", default="python3"),
+            create=dict(type="bool", default=True),
+        ),
+        required_one_of=[("packages", "requirements")],
+        mutually_exclusive=[("packages", "requirements")],
+        supports_check_mode=True,
+    )
+    params = module.params
+    venv = params["path"]
+    pip = os.path.join(venv, "bin", "pip")
+    result = dict(changed=False, created=False, installed=[], pip_ran=False)
+
+    if not os.path.exists(os.path.join(venv, "bin", "python")):
+        if not params["create"]:
+            module.fail_json(msg="%s is not a virtualenv (it has no bin/python)" % venv, **result)
+        result.update(changed=True, created=True)
+        if module.check_mode:
+            module.exit_json(msg="the virtualenv would be created and the packages installed", **result)
+        rc, out, err = module.run_command([params["python"], "-m", "venv", venv])
+        if rc != 0:
+            module.fail_json(msg="%s -m venv %s failed" % (params["python"], venv), rc=rc, stdout=out, stderr=err,
+                             **result)
+
+    try:
+        asked = asked_for(params)
+    except (IOError, OSError) as error:
+        module.fail_json(msg="the requirements file cannot be read: %s" % error, **result)
+    key = state_key(venv, asked)
+    if read_stamp(venv).get(params["stamp"]) == key:
+        module.exit_json(**result)
+
+    result["pip_ran"] = True
+    arguments = pip_arguments(params)
+    rc, out, err = module.run_command([pip, "install", "--dry-run", "--quiet", "--report", "-"] + arguments)
+    if rc == 0:
+        try:
+            plan = json.loads(out)["install"]
+            result["installed"] = ["%s==%s" % (item["metadata"]["name"], item["metadata"]["version"]) for item in plan]
+        except (ValueError, KeyError, TypeError):
+            module.fail_json(msg="pip's report of what it would install cannot be read", rc=rc, stdout=out, stderr=err,
+                             **result)
+        if not result["installed"]:
+            if not module.check_mode:
+                write_stamp(venv, params["stamp"], key)
+            module.exit_json(**result)
+    elif "--dry-run" not in err and "--report" not in err:
+        # pip ran and refused: a requirement it cannot read or find.
+        module.fail_json(msg="pip install --dry-run failed", rc=rc, stdout=out, stderr=err, **result)
+
+    # Something is missing, or this pip is too old to say what.
+    result["changed"] = True
+    if module.check_mode:
+        module.exit_json(**result)
+    before = set(distributions(venv))
+    rc, out, err = module.run_command([pip, "install"] + arguments)
+    if rc != 0:
+        module.fail_json(msg="pip install failed", rc=rc, stdout=out, stderr=err, **result)
+    after = distributions(venv)
+    if not result["installed"]:
+        result["installed"] = sorted(name.rsplit(".", 1)[0].replace("-", "==", 1)
+                                     for name in set(after) - before)
+        result["changed"] = result["created"] or set(after) != before
+    write_stamp(venv, params["stamp"], state_key(venv, asked))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
