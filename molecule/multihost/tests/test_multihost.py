@@ -1,10 +1,12 @@
 """One load balancer, two app servers: requests reach both, an app server that
 goes down is routed around, app servers refuse anyone but the load balancer,
-and a rolling deploy (serial: 1) drops no request and stops at a failed server.
+and a rolling deploy (serial: 1) drops no request, runs its release phase once
+across the servers, and stops at a failed server.
 
 Every check runs from the load balancer's container, as a client would.
 """
 
+import json
 import os
 import shutil
 
@@ -16,6 +18,9 @@ from conftest import LoadLoop, Site, recap, run_playbook
 testinfra_hosts = ["flaskstack-multihost-lb"]
 
 APP_SERVERS = {"flaskstack-multihost-app1": "flaskstack-app1", "flaskstack-multihost-app2": "flaskstack-app2"}
+# The release phase of the rolling deploy, and where it leaves its note.
+PHASE = 'echo "$(hostname) $(basename "$PWD")" >> "$STATE_DIRECTORY/release-phase.log"'
+PHASE_LOG = "/var/lib/flaskstack/demo/release-phase.log"
 DEMO_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "roles", "app", "files", "demo")
 
 
@@ -41,6 +46,11 @@ def hello_hosts(site, count=20):
 
 def live_release(name):
     return os.path.basename(app_server(name).file("/srv/flaskstack/demo/current").linked_to)
+
+
+def phase_notes(name):
+    log = app_server(name).file(PHASE_LOG)
+    return log.content_string.splitlines() if log.exists else []
 
 
 def write_version(tmp_path, name, extra=""):
@@ -99,9 +109,11 @@ def test_balancer_routes_around_a_stopped_app_server(site):
 def test_rolling_deploy_under_load_drops_no_request(host, tmp_path):
     before = {name: live_release(name) for name in APP_SERVERS}
     # Bounded, and well above a rolling deploy of two servers (about 2 min here).
+    notes = {name: phase_notes(name) for name in APP_SERVERS}
     load = LoadLoop(host, "http://127.0.0.1:81/demo", name="rolling-deploy", max_seconds=300)
     rc, output = run_playbook("-e", "flaskstack_serial=1", "-e", "app_source=local",
-                              "-e", "app_local_path=%s" % write_version(tmp_path, "v2"))
+                              "-e", "app_local_path=%s" % write_version(tmp_path, "v2"),
+                              "-e", json.dumps({"app_release_commands": [PHASE]}))
     stats = load.stop(linger=3)
     assert rc == 0, output[-3000:]
     after = {name: live_release(name) for name in APP_SERVERS}
@@ -110,6 +122,11 @@ def test_rolling_deploy_under_load_drops_no_request(host, tmp_path):
     assert stats["last_release"] == list(after.values())[0]
     # serial: 1 ran the app servers in two batches.
     assert output.count("PLAY [Apps are deployed on the app servers]") == 2
+    # The release phase ran once, on the first server of the first batch, in the new release.
+    release = list(after.values())[0]
+    assert phase_notes("flaskstack-multihost-app1") == notes["flaskstack-multihost-app1"] + [
+        "flaskstack-app1 %s" % release]
+    assert phase_notes("flaskstack-multihost-app2") == notes["flaskstack-multihost-app2"]
 
 
 def test_rollout_stops_at_the_first_failed_app_server(site, tmp_path):

@@ -92,6 +92,12 @@ BAD_SETS += [
     ({"app_environment": {"NOTE": "two\n" + SECRET}}, "app_environment", "the value of NOTE must hold no newline"),
     ({"app_environment": {"STATE_DIRECTORY": "/tmp"}}, "app_environment", "set app_state_dir"),
     ({"app_environment": {"HOSTS": ["a", "b"]}}, "app_environment", "HOSTS must be a string or a number"),
+    ({"app_environment": {"CONFIGURATION_DIRECTORY": "/tmp"}}, "app_environment", "set flaskstack_app_config_dir"),
+    # A config file's content is never echoed; only the entry and key are named.
+    ({"app_config_files": [{"path": "../nginx/nginx.conf", "content": "TOKEN = '%s'" % SECRET}]}, "app_config_files",
+     "app_config_files[0].path must stay inside the app's config directory"),
+    ({"app_config_files": [{"path": "environment", "content": "SECRET_KEY=" + SECRET, "mode": "0644"}]},
+     "app_config_files", "app_config_files[0].mode must let the app's group read the file and nobody else"),
     ({"app_state_dir": "var/lib/demo"}, "app_state_dir", "absolute"),
     ({"app_state_dir": "/srv/flaskstack/demo/data"}, "app_state_dir", "must be apart from /srv/flaskstack/demo"),
     ({"app_state_dir": "/run"}, "app_state_dir", None),
@@ -179,7 +185,7 @@ def test_bad_variables_fail_early_naming_the_variable(refusals, index):
 
 def test_no_refusal_prints_a_secret(refusals):
     carrying = [alias(index) for index, (bad, _name, _text) in enumerate(BAD_SETS, 1) if SECRET in json.dumps(bad)]
-    assert len(carrying) == 4
+    assert len(carrying) == 6
     for name in carrying:
         play, _task, message, result, _changed = refusals[name]
         assert play == CHECKS_PLAY and message, result[:3000]

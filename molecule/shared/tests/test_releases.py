@@ -1,5 +1,8 @@
 """Releases: a deploy under load drops nothing, a broken or unhealthy release
 never stays live, and the rollback playbook returns to the previous release.
+Every deploy has a release phase (app_release_commands) that notes, in the
+app's data directory, the release it ran in, as whom and with which flask; a
+release phase that fails switches nothing.
 
 Versions of the demo app are written on the controller and deployed with
 app_source=local, under each process manager and with gunicorn 23 and 27. The
@@ -7,6 +10,7 @@ demo app is not restored at the end: only test_app_sources.py comes after this
 module (conftest.py, MODULE_ORDER), and it deploys code of its own.
 """
 
+import json
 import os
 import shutil
 
@@ -17,6 +21,9 @@ from conftest import LoadLoop, only_in_scenarios, recap, run_playbook
 DEMO_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "roles", "app", "files", "demo")
 ROOT = "/srv/flaskstack/demo"
 SHADOW_HASH = "$y$j9T$PaSsWoRdHaSh0123456789"
+# The release phase of every deploy here, and where it leaves its note.
+PHASE = 'echo "$(basename "$PWD") $(id -un) $(command -v flask)" >> "$STATE_DIRECTORY/release-phase.log"'
+PHASE_LOG = "/var/lib/flaskstack/demo/release-phase.log"
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -57,7 +64,13 @@ def versions(tmp_path_factory):
 
 def deploy(path, *extra):
     return run_playbook("-e", "app_source=local", "-e", "app_local_path=%s" % path,
-                        "-e", "app_health_path=/healthz", *extra)
+                        "-e", "app_health_path=/healthz", "-e", json.dumps({"app_release_commands": [PHASE]}), *extra)
+
+
+def phase_notes(host):
+    """The release phase's notes, one line per run: release, user, flask."""
+    log = host.file(PHASE_LOG)
+    return log.content_string.splitlines() if log.exists else []
 
 
 def live_release(host):
@@ -68,6 +81,7 @@ def test_deploy_under_load_drops_no_request(host, site, versions):
     # From the release the scenario converged (the demo app) to v2.
     v1 = live_release(host)
     assert site.demo()["release"] == v1
+    notes = phase_notes(host)
     # Bounded, and well above a deploy (1 to 2 min here), so it spans the whole deploy.
     load = LoadLoop(host, "http://127.0.0.1:81/demo", name="deploy", max_seconds=300)
     rc, output = deploy(versions["v2"])
@@ -80,6 +94,9 @@ def test_deploy_under_load_drops_no_request(host, site, versions):
     # Both releases answered during the run, and the new one at the end.
     assert stats["releases"].get(v1) and stats["releases"].get(v2)
     assert stats["last_release"] == v2
+    # The release phase ran once, in the new release, as the app user, with the app's flask.
+    assert phase_notes(host) == notes + ["%s demo %s/venv/bin/flask" % (v2, ROOT)]
+    assert host.file(PHASE_LOG).user == "demo"
 
 
 def test_release_layout(host):
@@ -94,18 +111,23 @@ def test_release_layout(host):
 
 def test_unchanged_code_is_no_new_release(host, versions):
     before = host.check_output("ls %s/releases", ROOT)
+    notes = phase_notes(host)
     rc, output = deploy(versions["v2"])
     assert rc == 0, output[-3000:]
     assert recap(output)["changed"] == 0
     assert host.check_output("ls %s/releases", ROOT) == before
+    # Nothing switches: no release phase.
+    assert phase_notes(host) == notes
 
 
 def test_release_that_fails_to_import_never_goes_live(host, site, versions):
     before = live_release(host)
     master = [row[0] for row in site.gunicorn_masters()]
+    notes = phase_notes(host)
     rc, output = deploy(versions["broken"])
     assert rc != 0
     assert "fails to load" in output and "broken on purpose" in output, output[-3000:]
+    assert phase_notes(host) == notes, "the release phase ran for a release that does not load"
     assert "The live release is unchanged" in output
     assert live_release(host) == before
     assert site.demo()["release"] == before
@@ -141,6 +163,23 @@ def test_unhealthy_release_is_rolled_back(host, site, versions):
     assert site.demo()["release"] == before
     status, _body = site.get("/healthz")
     assert status == 200
+
+
+def test_a_failing_release_command_switches_nothing(host, site, versions):
+    only_in_scenarios("default", why="the release phase is the app role's own, the same under every process manager")
+    before = live_release(host)
+    masters = [row[0] for row in site.gunicorn_masters()]
+    secret = host.ansible.get_variables()["app_environment"]["SECRET_KEY"]
+    failing = "echo migrating with $SECRET_KEY; exit 3"
+    rc, output = deploy(versions["v1"], "-e", json.dumps({"app_release_commands": [PHASE, failing]}))
+    assert rc != 0
+    assert "release command `%s` failed (exit 3)" % failing in output, output[-3000:]
+    # The end of its output is shown, the environment's values masked.
+    assert "migrating with ********" in output and secret not in output, output[-3000:]
+    assert "The live release is unchanged on every server" in output
+    assert live_release(host) == before
+    assert [row[0] for row in site.gunicorn_masters()] == masters
+    assert site.demo()["release"] == before
 
 
 def test_rollback_playbook_returns_and_returns_again(host, site):

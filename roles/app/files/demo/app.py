@@ -14,6 +14,11 @@ app = Flask(__name__)
 # hop deep, so request.remote_addr is the client's address. nginx replaces any
 # X-Forwarded-For a client sends, so a client cannot choose its own address.
 app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
+# Settings from a file in the app's config directory, when there is one (the
+# app role's app_config_files writes it there): SIGNATURE shows on /visits.
+SETTINGS = os.path.join(os.environ.get("CONFIGURATION_DIRECTORY", "/nonexistent"), "settings.cfg")
+if os.path.exists(SETTINGS):
+    app.config.from_pyfile(SETTINGS)
 
 
 @app.get("/")
@@ -76,7 +81,7 @@ def visits():
         with open(path + ".new", "w") as handle:
             handle.write("%d\n" % count)
         os.replace(path + ".new", path)
-    return jsonify(visits=count, greeting=os.environ.get("GREETING", ""))
+    return jsonify(visits=count, greeting=os.environ.get("GREETING", ""), signature=app.config.get("SIGNATURE", ""))
 
 
 @app.post("/upload")
