@@ -14,6 +14,7 @@ ROLES = sorted(os.listdir(ROLES_DIR))
 INCLUDERS = ("ansible.builtin.include_role", "ansible.builtin.import_role")
 # What a role gives the others, as documented facts (docs/architecture.md).
 GIVEN = {"app": {"app_changed", "app_runtime"}, "flaskstack": {"flaskstack_turns"}, "gunicorn": {"gunicorn_process"},
+         "processes": {"processes_run"},
          "nginx": {"nginx_sites"}}
 
 

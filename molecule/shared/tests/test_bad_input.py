@@ -111,6 +111,9 @@ BAD_SETS += [
     ({"app_releases_dir": "/var/lib/postgresql"}, "app_releases_dir", "must be under /srv/flaskstack/demo/"),
     ({"flaskstack_app_run_dir": "/run/flaskstack-demo /srv"}, "flaskstack_app_run_dir", "spaces"),
     ({"processes_systemd_settings": {"LoadCredential": "s:/etc/shadow"}}, "processes_systemd_settings", "as root"),
+    # The sandboxed unit would not start after the switch: refused before anything changes.
+    ({"processes_read_write_paths": ["/srv/demo-uploads"]}, "processes_read_write_paths",
+     "lists /srv/demo-uploads, which is not a directory on"),
     # Two apps on one port: a wildcard name covers the other's.
     ({"flaskstack_apps": [{"flaskstack_app_name": "shop", "nginx_server_name": "shop.example.com"},
                           {"flaskstack_app_name": "blog", "nginx_server_name": "*.example.com"}]},

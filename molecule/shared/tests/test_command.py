@@ -2,7 +2,8 @@
 
 `flaskstack demo run -- CMD` runs CMD as the app user, in the live release,
 with the app's environment and its virtualenv first on PATH (so `flask`
-is the app's); status, releases and logs show the app; only root may use it.
+is the app's); status, releases and logs show the app; only root, or the
+app's own user for its app, may use it.
 """
 
 import json
@@ -82,9 +83,14 @@ def test_the_list_names_every_app(host):
     assert any(line.split()[0] == APP for line in result.stdout.splitlines()), result.stdout
 
 
-def test_only_root_may_use_it(host):
-    result = host.run("runuser -u %s -- %s %s status", APP, COMMAND, APP)
-    assert result.rc == 1 and "run me as root" in result.stderr
+def test_only_root_or_the_app_s_own_user_may_use_it(host):
+    refused = host.run("runuser -u nobody -- %s %s status", COMMAND, APP)
+    assert refused.rc == 1 and "run me as root" in refused.stderr
+    assert host.run("runuser -u nobody -- %s", COMMAND).rc == 1
+    # The app's own user may, for its own app (the release phase runs so, in the service's sandbox).
+    own = host.run("runuser -u %s -- %s %s run -- python -c %s", APP, COMMAND, APP, PROBE)
+    assert own.rc == 0, own.stderr
+    assert json.loads(own.stdout)["greeting"] == "hello from the inventory"
 
 
 def test_an_unknown_app_is_named(host):

@@ -2,6 +2,7 @@
 it breaks in production, then measures, from inside the container, how long
 until the site answers again; the figures are printed ("recovery: ...")."""
 
+import json
 import os
 import subprocess
 import time
@@ -137,6 +138,25 @@ def test_invalid_nginx_config_fails_the_play_and_the_old_one_stays_live(host, si
     assert not host.run("ls -A /etc/nginx | grep flaskstack-test").stdout, "the checker left files behind"
     status, _body = site.get("/")
     assert status == 200
+
+
+def test_a_unit_the_service_cannot_start_with_is_refused_and_the_site_keeps_serving(host, site):
+    only_in_scenarios("default", why="the systemd unit's own check; Debian 11 and 13 run the same systemd checks "
+                                     "through the sandboxed import check")
+    unit = host.file("/etc/systemd/system/%s.service" % SERVICE)
+    before = unit.sha256sum
+    master = host.file(PIDFILE).content_string.strip()
+    load = LoadLoop(host, "http://localhost:81/", name="unit-refused", max_seconds=120)
+    # A valid setting that no process of the unit could start with: the path is missing.
+    rc, output = run_playbook("-e", json.dumps({"processes_systemd_settings": {"InaccessiblePaths": "/srv/flaskstack-nope"}}))
+    stats = load.stop(linger=1)
+    assert rc != 0
+    assert "failed its check" in output and "the new unit could not start a process" in output, output[-3000:]
+    assert "Failed to set up mount namespacing" in output and "flaskstack-nope" in output, output[-3000:]
+    assert host.file("/etc/systemd/system/%s.service" % SERVICE).sha256sum == before
+    assert host.file(PIDFILE).content_string.strip() == master
+    assert stats["failed"] == 0 and stats["sent"] > 0, stats["errors"]
+    assert not host.run("ls -A /etc/systemd/system | grep '^\\.%s'", SERVICE).stdout, "the tried unit was left behind"
 
 
 def test_sustained_load_has_no_errors_and_bounded_worker_memory(host, site):

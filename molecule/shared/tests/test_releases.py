@@ -51,7 +51,9 @@ def versions(tmp_path_factory):
         return str(path)
 
     make("v1")
-    make("v2")
+    # Writes into /tmp when it is imported, as some apps do on a first start:
+    # under systemd, the import check and the workers have a private /tmp.
+    make("v2", lambda source: source + "\nopen('/tmp/flaskstack-import-probe', 'w').close()\n")
     make("broken", lambda source: source + "\nraise RuntimeError('this release is broken on purpose')\n")
     make("unhealthy", lambda source: source.replace('return "ok\\n"', 'return "sick\\n", 503'))
     # A requirements file that is really a file of secrets (a link in the
@@ -77,7 +79,7 @@ def live_release(host):
     return os.path.basename(host.file(ROOT + "/current").linked_to)
 
 
-def test_deploy_under_load_drops_no_request(host, site, versions):
+def test_deploy_under_load_drops_no_request(host, site, versions, process_manager):
     # From the release the scenario converged (the demo app) to v2.
     v1 = live_release(host)
     assert site.demo()["release"] == v1
@@ -97,6 +99,10 @@ def test_deploy_under_load_drops_no_request(host, site, versions):
     # The release phase ran once, in the new release, as the app user, with the app's flask.
     assert phase_notes(host) == notes + ["%s demo %s/venv/bin/flask" % (v2, ROOT)]
     assert host.file(PHASE_LOG).user == "demo"
+    # The import check ran in the service's sandbox (under systemd): what the
+    # release wrote to /tmp at import stayed in its private /tmp.
+    if process_manager == "systemd":
+        assert not host.file("/tmp/flaskstack-import-probe").exists
 
 
 def test_release_layout(host):

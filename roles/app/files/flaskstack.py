@@ -17,7 +17,8 @@
                                   the first that fails (the app role runs it
                                   before a new release goes live)
 
-Root only (sudo): it reads each app's environment file, which holds secrets.
+Root only (sudo), or an app's own user for that app: it reads the app's
+environment file, which holds secrets.
 Installed by the flaskstack.deploy.app role (which adds the #! line); each app's environment file
 (/etc/flaskstack/APP/environment) says who the app runs as and where.
 """
@@ -81,6 +82,15 @@ def app(name):
     if name not in known:
         raise Problem("no app %r on this server (apps: %s)" % (name, ", ".join(sorted(known)) or "none"))
     return read_app(known[name])
+
+
+def own_app(name):
+    """Whether this process runs as the named app's own user (the release phase in its sandbox)."""
+    try:
+        description, _environment = app(name)
+    except (OSError, Problem):
+        return False
+    return pwd.getpwnam(description["user"]).pw_uid == os.geteuid()
 
 
 def link(path):
@@ -176,9 +186,10 @@ def app_process(description, environment, directory):
 
     def become():
         os.chdir(directory)
-        os.initgroups(user.pw_name, user.pw_gid)
-        os.setgid(user.pw_gid)
-        os.setuid(user.pw_uid)
+        if os.geteuid() != user.pw_uid:
+            os.initgroups(user.pw_name, user.pw_gid)
+            os.setgid(user.pw_gid)
+            os.setuid(user.pw_uid)
 
     return variables, become
 
@@ -214,7 +225,8 @@ def release_phase(name, arguments):
     if not os.path.isdir(directory):
         raise Problem("release directory %s does not exist" % directory)
     variables, become = app_process(description, environment, directory)
-    lock = open("/run/lock/flaskstack-%s.release.lock" % name, "w")
+    # In the app's data directory, which the service's sandbox lets it write.
+    lock = os.open(os.path.join(description["state"], ".flaskstack-release.lock"), os.O_RDONLY | os.O_CREAT, 0o644)
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
@@ -239,10 +251,12 @@ def main(arguments):
     if arguments[:1] in (["-h"], ["--help"], ["help"]):
         print(__doc__.strip())
         return 0
-    if os.geteuid() != 0:
+    if not arguments and os.geteuid() != 0:
         raise Problem("run me as root (sudo flaskstack ...): the apps' environment files are root's")
     if not arguments:
         return show_list()
+    if os.geteuid() != 0 and not own_app(arguments[0]):
+        raise Problem("run me as root (sudo flaskstack ...): the apps' environment files are root's")
     name, action, rest = arguments[0], (arguments[1:2] or ["status"])[0], arguments[2:]
     if action == "status" and not rest:
         return show_status(name)
