@@ -144,6 +144,14 @@ def test_rollout_stops_at_the_first_failed_app_server(site, tmp_path):
     assert statuses == [200] * len(statuses) and names == set(APP_SERVERS.values())
 
 
+def test_a_job_runs_on_the_first_app_server_unless_it_runs_on_all():
+    timers = {name: app_server(name).run("systemctl list-timers --all --no-legend --plain").stdout
+              for name in APP_SERVERS}
+    assert "flaskstack-demo.nightly.timer" in timers["flaskstack-multihost-app1"]
+    assert "flaskstack-demo.nightly.timer" not in timers["flaskstack-multihost-app2"]
+    assert all("flaskstack-demo.everywhere.timer" in listed for listed in timers.values()), timers
+
+
 def test_balancer_config_has_passive_health_checks(host):
     config = host.file("/etc/nginx/sites-enabled/flaskstack-loadbalancer.conf").content_string
     servers = [line for line in config.splitlines() if line.strip().startswith("server ") and ":81 " in line]

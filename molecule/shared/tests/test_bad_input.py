@@ -93,6 +93,8 @@ BAD_SETS += [
     ({"app_environment": {"STATE_DIRECTORY": "/tmp"}}, "app_environment", "set app_state_dir"),
     ({"app_environment": {"HOSTS": ["a", "b"]}}, "app_environment", "HOSTS must be a string or a number"),
     ({"app_environment": {"CONFIGURATION_DIRECTORY": "/tmp"}}, "app_environment", "set flaskstack_app_config_dir"),
+    ({"app_schedules": [{"name": "Nightly Digest", "command": "flask digest", "on_calendar": "daily"}]},
+     "app_schedules", "app_schedules[0].name must be lowercase letters"),
     # A config file's content is never echoed; only the entry and key are named.
     ({"app_config_files": [{"path": "../nginx/nginx.conf", "content": "TOKEN = '%s'" % SECRET}]}, "app_config_files",
      "app_config_files[0].path must stay inside the app's config directory"),

@@ -146,7 +146,7 @@ def test_a_unit_the_service_cannot_start_with_is_refused_and_the_site_keeps_serv
     unit = host.file("/etc/systemd/system/%s.service" % SERVICE)
     before = unit.sha256sum
     master = host.file(PIDFILE).content_string.strip()
-    load = LoadLoop(host, "http://localhost:81/", name="unit-refused", max_seconds=120)
+    load = LoadLoop(host, "http://localhost:81/demo", name="unit-refused", max_seconds=120)
     # A valid setting that no process of the unit could start with: the path is missing.
     rc, output = run_playbook("-e", json.dumps({"processes_systemd_settings": {"InaccessiblePaths": "/srv/flaskstack-nope"}}))
     stats = load.stop(linger=1)

@@ -155,11 +155,13 @@ def test_tags_run_one_layer_only():
     assert rc == 0, output[-3000:]
     assert recap(output)["changed"] == 0
     # Variable checks run for every role whatever the tags (tagged "always");
-    # they only read variables, and the host's cores and memory for a number
-    # of workers (the Debian 11 scenario sets one). So does the fact the app
-    # role gives the processes role (app_runtime), worked out on the controller.
+    # they only read variables, the host's cores and memory for a number of
+    # workers (the Debian 11 scenario sets one), and whether the sandbox's
+    # writable paths exist. So does the fact the app role gives the processes
+    # role (app_runtime), worked out on the controller.
     checks = ("Validating arguments against arg spec", "argument spec]", " are valid]",
               "are known, for the number of workers]", "Number of workers fits the host]",
+              "Writable paths are looked for on the host]", "Writable paths exist on the host]",
               "App's runtime is given to the process manager]")
     tasks = [line.rstrip(" *") for line in output.splitlines()
              if line.startswith("TASK [") and not any(check in line.rstrip(" *") for check in checks)]

@@ -140,7 +140,19 @@ def show_status(name):
         else "supervisorctl tail %s stderr" % description["service"]))
     print("")
     sys.stdout.flush()
-    return subprocess.call(manager_status(description))
+    status = subprocess.call(manager_status(description))
+    # Its scheduled jobs (app_schedules): systemd timers under either manager.
+    jobs = "%s.*" % description["service"]
+    timers = subprocess.run(["systemctl", "list-timers", "--all", "--no-pager", "--no-legend", jobs + ".timer"],
+                            stdout=subprocess.PIPE, universal_newlines=True, check=False).stdout
+    failed = subprocess.run(["systemctl", "list-units", "--failed", "--plain", "--no-pager", "--no-legend",
+                             jobs + ".service"], stdout=subprocess.PIPE, universal_newlines=True, check=False).stdout
+    print("\nscheduled jobs (next run, last run, timer):")
+    print(timers.rstrip() or "  none")
+    if failed.strip():
+        print("\nfailed job runs (journalctl -u UNIT says why):")
+        print(failed.rstrip())
+    return status
 
 
 def show_releases(name):
