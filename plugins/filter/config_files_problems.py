@@ -10,6 +10,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.flaskstack.deploy.plugins.filter.path_problem import path_problem
+from ansible_collections.flaskstack.deploy.plugins.plugin_utils.entries import list_entries
 
 KEYS = frozenset(["path", "content", "mode", "state"])
 MODE = re.compile(r"\A0?[0-7]{3}\Z")
@@ -30,20 +31,13 @@ def config_files_problems(files, reserved=()):
     """Problems of app_config_files, each naming the entry and key (app_config_files[1].path ...),
     never a file's content; [] when there is none.
 
-    Each entry: path (a file name in the app's config directory, not one of the reserved names, each once), content (a string,
-    when state is present), mode (quoted octal, the app's group reads,
-    others nothing) and state (present or absent)."""
-    if not isinstance(files, list):
-        return ["app_config_files must be a list of {path, content} mappings"]
-    problems, seen = [], set()
-    for index, entry in enumerate(files):
-        name = "app_config_files[%d]" % index
-        if not isinstance(entry, dict):
-            problems.append("%s must be a mapping with path and content" % name)
-            continue
-        unknown = sorted(str(key) for key in entry if key not in KEYS)
-        if unknown:
-            problems.append("%s has unknown keys %s (known: %s)" % (name, ", ".join(unknown), ", ".join(sorted(KEYS))))
+    Each entry: path (a file name in the app's config directory, not one
+    of the reserved names, each once), content (a string, when state is
+    present), mode (quoted octal, the app's group reads, others nothing)
+    and state (present or absent)."""
+    problems, entries = list_entries(files, "app_config_files", KEYS, ["path", "content"])
+    seen = set()
+    for name, entry in entries:
         path = entry.get("path")
         problem = "is required" if path is None else path_problem(path, relative=True).replace(
             "the app's code", "the app's config directory").replace(", such as requirements.txt", "")

@@ -9,6 +9,8 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.flaskstack.deploy.plugins.plugin_utils.entries import list_entries
+
 KEYS = frozenset(["name", "command", "on_calendar", "run_on"])
 NAME = re.compile(r"\A[a-z][a-z0-9-]{0,31}\Z")
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -21,17 +23,9 @@ def schedules_problems(schedules):
     32 at most, each once: it names the job's systemd units), command (a
     shell command on one line), on_calendar (systemd's calendar syntax, on
     one line: the host checks the rest) and run_on (one, the default, or all)."""
-    if not isinstance(schedules, list):
-        return ["app_schedules must be a list of {name, command, on_calendar} mappings"]
-    problems, seen = [], set()
-    for index, entry in enumerate(schedules):
-        label = "app_schedules[%d]" % index
-        if not isinstance(entry, dict):
-            problems.append("%s must be a mapping with name, command and on_calendar" % label)
-            continue
-        unknown = sorted(str(key) for key in entry if key not in KEYS)
-        if unknown:
-            problems.append("%s has unknown keys %s (known: %s)" % (label, ", ".join(unknown), ", ".join(sorted(KEYS))))
+    problems, entries = list_entries(schedules, "app_schedules", KEYS, ["name", "command", "on_calendar"])
+    seen = set()
+    for label, entry in entries:
         name = entry.get("name")
         if not isinstance(name, str) or not NAME.match(name):
             problems.append("%s.name must be lowercase letters, digits and -, starting with a letter (32 at most); "
