@@ -7,13 +7,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
-
-from ansible_collections.flaskstack.deploy.plugins.plugin_utils.entries import list_entries
+from ansible_collections.flaskstack.deploy.plugins.plugin_utils.entries import line_problem, list_entries, name_problem
 
 KEYS = frozenset(["name", "command", "on_calendar", "run_on"])
-NAME = re.compile(r"\A[a-z][a-z0-9-]{0,31}\Z")
-CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def schedules_problems(schedules):
@@ -26,20 +22,8 @@ def schedules_problems(schedules):
     problems, entries = list_entries(schedules, "app_schedules", KEYS, ["name", "command", "on_calendar"])
     seen = set()
     for label, entry in entries:
-        name = entry.get("name")
-        if not isinstance(name, str) or not NAME.match(name):
-            problems.append("%s.name must be lowercase letters, digits and -, starting with a letter (32 at most); "
-                            "got %r" % (label, name))
-        elif name in seen:
-            problems.append("%s.name %s is listed twice" % (label, name))
-        else:
-            seen.add(name)
-        for key in ("command", "on_calendar"):
-            value = entry.get(key)
-            if not isinstance(value, str) or not value.strip():
-                problems.append("%s.%s must be a non-empty string" % (label, key))
-            elif CONTROL.search(value):
-                problems.append("%s.%s must be one line, without control characters" % (label, key))
+        problems.extend(filter(None, [name_problem(label, entry.get("name"), seen)]
+                               + [line_problem(label, key, entry.get(key)) for key in ("command", "on_calendar")]))
         if entry.get("run_on", "one") not in ("one", "all"):
             problems.append("%s.run_on must be one (the first app server) or all" % label)
     return problems

@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 
 def list_entries(value, variable, keys, required):
     """(problems, [(label, entry)]) of a list variable whose entries are
@@ -26,3 +28,29 @@ def list_entries(value, variable, keys, required):
             problems.append("%s has unknown keys %s (known: %s)" % (label, ", ".join(unknown), ", ".join(sorted(keys))))
         entries.append((label, entry))
     return problems, entries
+
+
+NAME = re.compile(r"\A[a-z][a-z0-9-]{0,31}\Z")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def name_problem(label, name, seen):
+    """The problem of an entry's name, which names systemd units or programs:
+    lowercase letters, digits and -, starting with a letter, 32 at most, each
+    once (seen collects the names); None when there is none."""
+    if not isinstance(name, str) or not NAME.match(name):
+        return ("%s.name must be lowercase letters, digits and -, starting with a letter (32 at most); got %r"
+                % (label, name))
+    if name in seen:
+        return "%s.name %s is listed twice" % (label, name)
+    seen.add(name)
+    return None
+
+
+def line_problem(label, key, value):
+    """The problem of a value that must be a non-empty string on one line; None when there is none."""
+    if not isinstance(value, str) or not value.strip():
+        return "%s.%s must be a non-empty string" % (label, key)
+    if CONTROL.search(value):
+        return "%s.%s must be one line, without control characters" % (label, key)
+    return None

@@ -55,6 +55,21 @@ class Site:
         assert status == 200, body
         return json.loads(body)
 
+    def job(self, timeout=30):
+        """Enqueues a job through the site (the demo app's POST /jobs) and
+        waits for a worker of the app (app_processes) to run it: the job's
+        result, which names the release, user and process that ran it."""
+        job_id = json.loads(self.curl("/jobs", "-XPOST"))["id"]
+        results = []
+
+        def done():
+            status, body = self.get("/jobs/%s" % job_id)
+            results.append(json.loads(body))
+            return status == 200
+
+        self.wait_for(done, timeout=timeout, what="a worker to run job %s" % job_id)
+        return results[-1]
+
     def processes(self):
         """[(pid, ppid, user, args)] of every process."""
         out = self.host.check_output("ps -eo pid=,ppid=,user=,args=")

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from conftest import APP, SERVICE, gunicorn_config
+from conftest import APP, SERVICE, gunicorn_config, only_in_scenarios
 
 RUN_DIR = "/run/flaskstack-%s" % APP
 
@@ -27,6 +27,17 @@ def test_app_unit_exposure_is_at_most_2(host, process_manager):
     print("exposure: %s %s.service %.1f (systemd-analyze security; 0 = locked down, 10 = exposed)" % (
         os.environ.get("MOLECULE_SCENARIO_NAME", "?"), SERVICE, score))
     assert score <= 2.0, out
+
+
+def test_worker_units_are_sandboxed_like_the_app(host):
+    only_in_scenarios("default", why="the scenario whose demo app has queue workers (app_processes) under systemd")
+    for instance in ("1", "2"):
+        unit = "%s.worker@%s.service" % (SERVICE, instance)
+        out = host.check_output("systemd-analyze security --no-pager %s", unit)
+        match = re.search(r"Overall exposure level for \S+: ([0-9.]+)", out)
+        assert match and float(match.group(1)) <= 2.0, out
+        pid = host.check_output("systemctl show -p MainPID --value %s", unit)
+        assert host.check_output("ps -o user= -p %s", pid) == "demo"
 
 
 def test_sandbox_holds_the_running_app(host, site, process_manager):

@@ -2,7 +2,10 @@
 never stays live, and the rollback playbook returns to the previous release.
 Every deploy has a release phase (app_release_commands) that notes, in the
 app's data directory, the release it ran in, as whom and with which flask; a
-release phase that fails switches nothing.
+release phase that fails switches nothing. Where the demo app has queue
+workers (app_processes: the default and supervisor scenarios), every deploy
+and rollback takes them to the live release (a job's result names the release
+that ran it), and a release on which they do not stay up is rolled back.
 
 Versions of the demo app are written on the controller and deployed with
 app_source=local, under each process manager and with gunicorn 23 and 27. The
@@ -24,6 +27,8 @@ SHADOW_HASH = "$y$j9T$PaSsWoRdHaSh0123456789"
 # The release phase of every deploy here, and where it leaves its note.
 PHASE = 'echo "$(basename "$PWD") $(id -un) $(command -v flask)" >> "$STATE_DIRECTORY/release-phase.log"'
 PHASE_LOG = "/var/lib/flaskstack/demo/release-phase.log"
+# The scenarios whose demo app has queue workers (app_processes in molecule.yml).
+WORKERS = os.environ.get("MOLECULE_SCENARIO_NAME") in ("default", "supervisor")
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -56,6 +61,8 @@ def versions(tmp_path_factory):
     make("v2", lambda source: source + "\nopen('/tmp/flaskstack-import-probe', 'w').close()\n")
     make("broken", lambda source: source + "\nraise RuntimeError('this release is broken on purpose')\n")
     make("unhealthy", lambda source: source.replace('return "ok\\n"', 'return "sick\\n", 503'))
+    # Serves and is healthy, but its worker cannot start: app.huey is no queue.
+    make("workerless", lambda source: source + "\nhuey = None\n")
     # A requirements file that is really a file of secrets (a link in the
     # code, a wrong path): pip quotes the line it cannot read.
     leaky = make("leaky")
@@ -84,6 +91,8 @@ def test_deploy_under_load_drops_no_request(host, site, versions, process_manage
     v1 = live_release(host)
     assert site.demo()["release"] == v1
     notes = phase_notes(host)
+    job = site.job() if WORKERS else {}
+    assert job.get("release", v1) == v1 and job.get("user", "demo") == "demo", job
     # Bounded, and well above a deploy (1 to 2 min here), so it spans the whole deploy.
     load = LoadLoop(host, "http://127.0.0.1:81/demo", name="deploy", max_seconds=300)
     rc, output = deploy(versions["v2"])
@@ -103,6 +112,11 @@ def test_deploy_under_load_drops_no_request(host, site, versions, process_manage
     # release wrote to /tmp at import stayed in its private /tmp.
     if process_manager == "systemd":
         assert not host.file("/tmp/flaskstack-import-probe").exists
+    # The workers were stopped and started again on the new release.
+    if WORKERS:
+        after = site.job()
+        assert after["release"] == v2 and after["user"] == "demo", after
+        assert after["pid"] != job["pid"], "the worker was not restarted: %s" % after
 
 
 def test_release_layout(host):
@@ -169,6 +183,21 @@ def test_unhealthy_release_is_rolled_back(host, site, versions):
     assert site.demo()["release"] == before
     status, _body = site.get("/healthz")
     assert status == 200
+    if WORKERS:
+        assert site.job()["release"] == before
+
+
+def test_a_release_whose_worker_does_not_stay_up_is_rolled_back(host, site, versions):
+    only_in_scenarios("default", "supervisor", why="the scenarios whose demo app has queue workers")
+    before = live_release(host)
+    rc, output = deploy(versions["workerless"], "-e", "app_health_timeout=10")
+    assert rc != 0
+    assert "is not healthy" in output and "not up: flaskstack-demo.worker" in output, output[-3000:]
+    assert ("Rolled back to release %s, which is live again and healthy" % before) in output, output[-3000:]
+    assert live_release(host) == before
+    assert site.demo()["release"] == before
+    # The workers run the release it returned to.
+    assert site.job()["release"] == before
 
 
 def test_a_failing_release_command_switches_nothing(host, site, versions):
@@ -197,6 +226,8 @@ def test_rollback_playbook_returns_and_returns_again(host, site):
     after = live_release(host)
     assert after != before
     site.wait_for(lambda: site.demo()["release"] == after, timeout=30, what="the previous release to answer")
+    if WORKERS:
+        assert site.job()["release"] == after
     rc, output = run_playbook("-e", "app_health_path=/healthz", playbook=rollback)
     assert rc == 0, output[-3000:]
     assert live_release(host) == before

@@ -8,6 +8,8 @@ on a host where systemd runs the app. The default scenario (Debian 12 under
 systemd) would only repeat those two transitions, at two converges' cost.
 """
 
+import os
+
 import pytest
 
 from conftest import SERVICE, gunicorn_config, only_in_scenarios, recap, run_playbook
@@ -35,6 +37,23 @@ def _only_gunicorn_is_under(host, site, manager):
         program = host.file("/etc/supervisor/conf.d/%s.conf" % SERVICE).content_string
         assert "\nstopwaitsecs=%d\n" % (graceful + 5) in program, program
     site.wait_for(lambda: site.get("/")[0] == 200, timeout=30, what="the page after the switch")
+    if os.environ.get("MOLECULE_SCENARIO_NAME") == "supervisor":
+        _only_worker_is_under(host, site, manager)
+
+
+def _only_worker_is_under(host, site, manager):
+    """The demo app's queue worker (app_processes, in the supervisor scenario)
+    moves with it: one, under the new manager, taking jobs."""
+    units = host.run("systemctl list-units --all --plain --no-legend '%s.worker@*'", SERVICE).stdout.split()
+    programs = host.run("supervisorctl status %s.worker:*", SERVICE).stdout if host.exists("supervisorctl") else ""
+    if manager == "systemd":
+        assert host.run("systemctl is-active %s.worker@1", SERVICE).stdout.strip() == "active"
+        assert "RUNNING" not in programs, programs
+    else:
+        assert "RUNNING" in programs, programs
+        assert not units, units
+        assert not host.file("/etc/systemd/system/%s.worker@.service" % SERVICE).exists
+    assert site.job()["user"] == "demo"
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -111,9 +111,19 @@ def releases(description):
 
 
 def manager_status(description):
+    """Shows the app's processes (the web one, then those of app_processes) as
+    its process manager sees them; 0 when every one runs."""
+    service = description["service"]
     if description["manager"] == "systemd":
-        return ["systemctl", "status", "--no-pager", "--lines=0", description["service"]]
-    return ["supervisorctl", "status", description["service"]]
+        return subprocess.call(["systemctl", "status", "--no-pager", "--lines=0", service, service + ".*@*.service"])
+    shown = subprocess.run(["supervisorctl", "status"], stdout=subprocess.PIPE, universal_newlines=True,
+                           check=False).stdout.splitlines()
+    # A line starts with the program's name, or group:process; the app's
+    # other processes are the group <service>.<name>.
+    names = [line.split(" ", 1)[0].split(":", 1)[0] for line in shown]
+    mine = [line for line, name in zip(shown, names) if name == service or name.startswith(service + ".")]
+    print("\n".join(mine) or "supervisor runs no program of %s" % service)
+    return 0 if mine and all(" RUNNING " in line for line in mine) else 3
 
 
 def show_list():
@@ -140,7 +150,7 @@ def show_status(name):
         else "supervisorctl tail %s stderr" % description["service"]))
     print("")
     sys.stdout.flush()
-    status = subprocess.call(manager_status(description))
+    status = manager_status(description)
     # Its scheduled jobs (app_schedules): systemd timers under either manager.
     jobs = "%s.*" % description["service"]
     timers = subprocess.run(["systemctl", "list-timers", "--all", "--no-pager", "--no-legend", jobs + ".timer"],
@@ -172,7 +182,8 @@ def show_logs(name, arguments):
             raise Problem("-n takes a number of lines", 2)
         lines = arguments[index + 1]
     if description["manager"] == "systemd":
-        command = ["journalctl", "--no-pager", "-u", description["service"], "-n", lines] + (["-f"] if follow else [])
+        command = ["journalctl", "--no-pager", "-u", description["service"], "-u", description["service"] + ".*@*",
+                   "-n", lines] + (["-f"] if follow else [])
     else:
         command = ["supervisorctl", "tail"] + (["-f"] if follow else ["-%d" % (int(lines) * 200)]) + [
             description["service"], "stderr"]

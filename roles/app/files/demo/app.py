@@ -4,9 +4,11 @@ import os
 import pwd
 import socket
 import sys
+import tempfile
 from importlib.metadata import version
 
 from flask import Flask, jsonify, request, url_for
+from huey import SqliteHuey
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 app = Flask(__name__)
@@ -19,6 +21,18 @@ app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
 SETTINGS = os.path.join(os.environ.get("CONFIGURATION_DIRECTORY", "/nonexistent"), "settings.cfg")
 if os.path.exists(SETTINGS):
     app.config.from_pyfile(SETTINGS)
+
+
+# A job queue in the app's data directory (STATE_DIRECTORY), from which a
+# worker process of the app takes its jobs (app_processes: python -m
+# huey.bin.huey_consumer app.huey). Outside flaskstack, in the temp directory.
+huey = SqliteHuey("demo", filename=os.path.join(os.environ.get("STATE_DIRECTORY") or tempfile.gettempdir(), "jobs.db"))
+
+
+@huey.task()
+def where():
+    """Run by the worker: which release, user and process ran the job."""
+    return {"release": os.path.basename(os.getcwd()), "user": pwd.getpwuid(os.geteuid()).pw_name, "pid": os.getpid()}
 
 
 @app.get("/")
@@ -89,3 +103,17 @@ def upload():
     # Reads the whole body, as an upload form would: proves a large request
     # gets through nginx to the app whole.
     return jsonify(received=len(request.get_data()))
+
+
+@app.post("/jobs")
+def enqueue():
+    # The web app enqueues, the worker runs: GET /jobs/<id> gives its result.
+    return jsonify(id=where().id), 202
+
+
+@app.get("/jobs/<job_id>")
+def job(job_id):
+    result = huey.result(job_id)
+    if result is None:
+        return jsonify(done=False), 202
+    return jsonify(done=True, **result)
