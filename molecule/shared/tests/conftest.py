@@ -16,7 +16,7 @@ SITE = "http://localhost:81"
 # that deploy code of their own: the last of those need not restore the demo
 # app, which saves a converge each.
 MODULE_ORDER = ("test_site", "test_hardening", "test_command", "test_schedules", "test_faults", "test_bad_input",
-                "test_multiapp", "test_switch_process_manager", "test_environment", "test_releases", "test_app_sources")
+                "test_multiapp", "test_switch_process_manager", "test_environment", "test_releases", "test_app_sources", "test_real_app")
 
 
 def pytest_collection_modifyitems(items):
@@ -143,6 +143,34 @@ def recap(output):
     match = re.search(r"ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", output)
     assert match, "no PLAY RECAP in output:\n" + output[-3000:]
     return dict(zip(("ok", "changed", "unreachable", "failed"), map(int, match.groups())))
+
+
+def restart_container(host, url, answer, *curl_args):
+    """Halts the container cleanly and starts it again, with no Ansible run;
+    returns the seconds from its start until url answers answer (curl inside it)."""
+    name = host.ansible.get_variables()["inventory_hostname"]
+
+    def started_at():
+        return subprocess.run(["docker", "inspect", "-f", "{{.State.StartedAt}}", name], stdout=subprocess.PIPE,
+                              universal_newlines=True, check=True).stdout.strip()
+
+    first_start = started_at()
+    # SIGRTMIN+3 asks systemd (PID 1) for a clean halt, as `docker stop` of a systemd container should.
+    subprocess.run(["docker", "kill", "--signal", "SIGRTMIN+3", name], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["docker", "wait", name], check=True, stdout=subprocess.DEVNULL, timeout=120)
+    started = time.monotonic()
+    subprocess.run(["docker", "start", name], check=True, stdout=subprocess.DEVNULL)
+    deadline = started + 120
+    while time.monotonic() < deadline:
+        probe = subprocess.run(["docker", "exec", name, "curl", "-sf", "--max-time", "2"] + list(curl_args) + [url],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=False)
+        if probe.returncode == 0 and probe.stdout == answer:
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError("%s did not answer within 120 s of the container's start" % url)
+    assert started_at() != first_start, "the container did not restart"
+    return time.monotonic() - started
 
 
 def write_file(host, path, text):

@@ -4,12 +4,11 @@ until the site answers again; the figures are printed ("recovery: ...")."""
 
 import json
 import os
-import subprocess
 import time
 
 import pytest
 
-from conftest import APP, SERVICE, LoadLoop, only_in_scenarios, run_playbook, write_file
+from conftest import APP, SERVICE, LoadLoop, only_in_scenarios, restart_container, run_playbook, write_file
 
 SCENARIO = os.environ.get("MOLECULE_SCENARIO_NAME", "?")
 PIDFILE = "/run/flaskstack-%s/gunicorn.pid" % APP
@@ -93,29 +92,7 @@ def test_all_workers_killed_are_respawned_without_failed_requests(host, process_
 
 
 def test_container_restart_serves_again_with_no_ansible_run(host, site, process_manager):
-    name = host.ansible.get_variables()["inventory_hostname"]
-
-    def started_at():
-        return subprocess.run(["docker", "inspect", "-f", "{{.State.StartedAt}}", name], stdout=subprocess.PIPE,
-                              universal_newlines=True, check=True).stdout.strip()
-
-    first_start = started_at()
-    # SIGRTMIN+3 asks systemd (PID 1) for a clean halt, as `docker stop` of a systemd container should.
-    subprocess.run(["docker", "kill", "--signal", "SIGRTMIN+3", name], check=True, stdout=subprocess.DEVNULL)
-    subprocess.run(["docker", "wait", name], check=True, stdout=subprocess.DEVNULL, timeout=120)
-    started = time.monotonic()
-    subprocess.run(["docker", "start", name], check=True, stdout=subprocess.DEVNULL)
-    deadline = started + 120
-    while time.monotonic() < deadline:
-        probe = subprocess.run(["docker", "exec", name, "curl", "-sf", "--max-time", "2", "http://localhost:81/healthz"],
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=False)
-        if probe.returncode == 0 and probe.stdout == b"ok\n":
-            break
-        time.sleep(0.2)
-    else:
-        raise AssertionError("the site did not come back within 120 s of the container's start")
-    seconds = time.monotonic() - started
-    assert started_at() != first_start, "the container did not restart"
+    seconds = restart_container(host, "http://localhost:81/healthz", b"ok\n")
     print("recovery: %s container stop/start (%s) -> serving again %.1f s after start" % (SCENARIO, process_manager, seconds))
     assert host.service("nginx").is_running
     if process_manager == "supervisor":

@@ -1,0 +1,176 @@
+"""A real Flask app from PyPI, deployed from variables alone: I Hate Money
+(ihatemoney), a budget manager on Flask-SQLAlchemy and Flask-Migrate.
+
+Beside the demo app, as the app "budget" (its own user, server name and data
+directory): its settings file from app_config_files reads the secret and the
+data directory from the app's environment; the release phase migrates its
+SQLite database (flask db upgrade) before a release goes live; a nightly job
+backs the database up. A project created through the site's own form, as a
+browser would (CSRF token, session cookie), survives a deploy of another
+version, a rollback, a failed migration and a restart of the server. Runs
+last in the Debian 13 scenario (conftest.py, MODULE_ORDER): ihatemoney needs
+Python 3.11 or later.
+"""
+
+import json
+import os
+import re
+
+import pytest
+
+from conftest import only_in_scenarios, recap, restart_container, run_playbook
+
+HOST = "budget.test"
+SITE = "http://localhost:81"
+VERSIONS = ("7.2.0", "7.2.1")
+SECRET = "budget-s3cret-7"
+STATE = "/var/lib/flaskstack/budget"
+ROOT = "/srv/flaskstack/budget"
+# Its settings are Python, read by the app (IHATEMONEY_SETTINGS_FILE_PATH):
+# secrets stay in the environment, the database in the data directory.
+SETTINGS = """\
+import os
+
+SECRET_KEY = os.environ["SECRET_KEY"]
+SQLALCHEMY_DATABASE_URI = "sqlite:///" + os.environ["STATE_DIRECTORY"] + "/budget.db"
+ACTIVATE_DEMO_PROJECT = False
+# The test speaks plain HTTP; behind HTTPS keep the default (True).
+SESSION_COOKIE_SECURE = False
+"""
+MIGRATE = "python -m flask --app ihatemoney.wsgi db upgrade --directory ihatemoney/migrations"
+BACKUP = ("python -c 'import os, sqlite3; d = os.environ[\"STATE_DIRECTORY\"]; "
+          "sqlite3.connect(d + \"/budget.db\").backup(sqlite3.connect(d + \"/nightly.db\"))'")
+ROLLBACK = os.path.join(os.environ.get("MOLECULE_PROJECT_DIRECTORY", ""), "playbooks", "rollback.yml")
+PROJECT = {"id": "flat-42", "name": "Flat 42", "password": "open-sesame", "email": "flat@example.com"}
+
+
+def budget(version, release_commands=(MIGRATE,)):
+    """The app's entry of flaskstack_apps, as a user would write it."""
+    return {
+        "flaskstack_app_name": "budget",
+        "nginx_server_name": HOST,
+        "app_source": "pip",
+        "app_pip_spec": "ihatemoney==%s" % version,
+        "flaskstack_app_wsgi": "ihatemoney.wsgi:application",
+        "app_health_path": "/healthcheck",
+        "gunicorn_workers": 2,
+        "app_environment": {"SECRET_KEY": SECRET,
+                            "IHATEMONEY_SETTINGS_FILE_PATH": "/etc/flaskstack/budget/ihatemoney.cfg"},
+        "app_config_files": [{"path": "ihatemoney.cfg", "content": SETTINGS}],
+        "app_release_commands": list(release_commands),
+        "app_schedules": [{"name": "backup", "command": BACKUP, "on_calendar": "*-*-* 02:30:00"}],
+    }
+
+
+def deploy(host, version, *extra, **entry):
+    """The site playbook with the scenario's demo app and this one."""
+    demo = host.ansible.get_variables()["flaskstack_apps"][0]
+    apps = [demo, budget(version, **entry)]
+    return run_playbook("-e", json.dumps({"flaskstack_apps": apps}), *extra)
+
+
+def live(host):
+    return host.file(ROOT + "/current").linked_to.rsplit("/", 1)[1]
+
+
+def curl(host, *args):
+    cmd = host.run("curl -sS --max-time 20 -H 'Host: %s' -b /root/budget.jar -c /root/budget.jar %s"
+                   % (HOST, " ".join(args)))
+    assert cmd.rc == 0, cmd.stderr
+    return cmd.stdout
+
+
+def project(host):
+    """The project as the app's API gives it (HTTP basic auth with its id and code)."""
+    out = curl(host, "-w '\\n%{http_code}'", "-u %s:%s" % (PROJECT["id"], PROJECT["password"]),
+               "%s/api/projects/%s" % (SITE, PROJECT["id"]))
+    body, _sep, status = out.rpartition("\n")
+    return int(status), body
+
+
+@pytest.fixture(scope="module", autouse=True)
+def first_deploy(host):
+    only_in_scenarios("debian13", why="ihatemoney needs Python 3.11 or later (Debian 12 has it too); "
+                                      "one platform deploys the real app, the others the demo")
+    rc, output = deploy(host, VERSIONS[0])
+    assert rc == 0, output[-3000:]
+    return output
+
+
+def test_the_release_phase_migrated_the_database_in_the_data_directory(host):
+    database = host.file(STATE + "/budget.db")
+    assert database.exists and database.user == "budget"
+    head = host.check_output("flaskstack budget run -- python -m flask --app ihatemoney.wsgi db current "
+                             "--directory ihatemoney/migrations")
+    assert "(head)" in head, head
+    assert host.file("/etc/flaskstack/budget/ihatemoney.cfg").mode == 0o640
+
+
+def test_a_project_created_through_the_form_is_kept(host):
+    host.run("rm -f /root/budget.jar")
+    form = curl(host, "%s/create" % SITE)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form)
+    assert token, form[-2000:]
+    fields = {"csrf_token": token.group(1), "name": PROJECT["name"], "id": PROJECT["id"],
+              "password": PROJECT["password"], "contact_email": PROJECT["email"], "default_currency": "XXX"}
+    data = " ".join("--data-urlencode %s" % ("'%s=%s'" % item) for item in fields.items())
+    answer = curl(host, "-o /dev/null -w '%{http_code} %{redirect_url}'", data, "%s/create" % SITE)
+    assert answer.startswith("302 ") and PROJECT["id"] in answer, answer
+    status, body = project(host)
+    assert status == 200 and json.loads(body)["name"] == PROJECT["name"], body
+
+
+def test_a_second_converge_and_check_mode_change_nothing(host):
+    rc, output = deploy(host, VERSIONS[0], "--check", "--diff")
+    assert rc == 0, output[-3000:]
+    assert recap(output)["changed"] == 0, output[-3000:]
+    rc, output = deploy(host, VERSIONS[0])
+    assert rc == 0 and recap(output)["changed"] == 0, output[-3000:]
+    assert SECRET not in output
+
+
+def test_the_nightly_job_backs_the_database_up_as_the_app(host):
+    started = host.run("systemctl start flaskstack-budget.backup.service")
+    assert started.rc == 0, started.stderr
+    backup = host.file(STATE + "/nightly.db")
+    assert backup.exists and backup.user == "budget"
+    names = host.check_output("python3 -c 'import sqlite3; print(sqlite3.connect(\"%s/nightly.db\")"
+                              ".execute(\"select name from project\").fetchall())'" % STATE)
+    assert PROJECT["name"] in names
+
+
+def test_the_data_survives_another_version_and_a_rollback(host):
+    first = live(host)
+    rc, output = deploy(host, VERSIONS[1])
+    assert rc == 0, output[-3000:]
+    assert live(host) != first
+    assert host.file(ROOT + "/current/ihatemoney-%s.dist-info" % VERSIONS[1]).exists
+    status, body = project(host)
+    assert status == 200 and json.loads(body)["name"] == PROJECT["name"], body
+    rc, output = run_playbook("-e", "flaskstack_rollback_app=budget",
+                              "-e", json.dumps({"flaskstack_apps": [host.ansible.get_variables()["flaskstack_apps"][0],
+                                                                    budget(VERSIONS[1])]}),
+                              playbook=ROLLBACK)
+    assert rc == 0, output[-3000:]
+    assert live(host) == first
+    status, body = project(host)
+    assert status == 200 and json.loads(body)["name"] == PROJECT["name"], body
+
+
+def test_a_broken_migration_stops_the_deploy_and_the_live_release_keeps_serving(host):
+    before = live(host)
+    broken = MIGRATE.replace("db upgrade", "db upgrade 0123deadbeef")
+    rc, output = deploy(host, VERSIONS[1], release_commands=[broken])
+    assert rc != 0
+    assert "release command `%s` failed" % broken in output, output[-3000:]
+    assert "0123deadbeef" in output and "The live release is unchanged on every server" in output, output[-3000:]
+    assert live(host) == before
+    status, body = project(host)
+    assert status == 200 and json.loads(body)["name"] == PROJECT["name"], body
+
+
+def test_the_data_survives_a_restart_of_the_server(host):
+    restart_container(host, "%s/healthcheck" % SITE, b"OK", "-H", "Host: %s" % HOST)
+    status, body = project(host)
+    assert status == 200 and json.loads(body)["name"] == PROJECT["name"], body
+    assert host.run("systemctl is-active flaskstack-budget.backup.timer").stdout.strip() == "active"
