@@ -56,6 +56,13 @@ options:
     type: bool
     default: false
     version_added: "0.2.0"
+  previous:
+    description:
+      - When a new content replaces the file, the old content is kept at this path (root-only,
+        mode C(0600)), replacing the one kept before, so a caller can put it back (a service whose
+        new unit does not start). The result's C(previous) is true when it was kept.
+    type: path
+    version_added: "0.3.0"
   links:
     description:
       - Symbolic links to O(path) (for example in C(sites-enabled)), made or fixed
@@ -97,6 +104,10 @@ path:
   returned: always
   type: str
   sample: /etc/nginx/sites-available/flaskstack-shop.conf
+previous:
+  description: Whether the old content was kept at O(previous) by this run.
+  returned: always
+  type: bool
 directories_changed:
   description: The entries of O(directories) created or changed (in check mode, that would be).
   returned: always
@@ -106,6 +117,7 @@ directories_changed:
 
 import os
 import shlex
+import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_native
@@ -130,6 +142,7 @@ def main():
             directories=DIRECTORIES_SPEC,
             links=dict(type="list", elements="path", default=[]),
             hide_content=dict(type="bool", default=False),
+            previous=dict(type="path"),
         ),
         add_file_common_args=True,
         supports_check_mode=True,
@@ -154,7 +167,7 @@ def main():
     # size there; the diff, asked for, shows the file as template's does.
     params["content"] = "(%d bytes, not shown)" % len(content)
     before = read_bytes(path)
-    result = dict(changed=before != content, path=path, directories_changed=directories_changed)
+    result = dict(changed=before != content, path=path, directories_changed=directories_changed, previous=False)
     before_text = "" if before is None else to_native(before, errors="surrogate_or_replace")
     after_text = to_native(content, errors="surrogate_or_replace")
     if params["hide_content"]:
@@ -174,6 +187,9 @@ def main():
     if result["changed"] and not module.check_mode:
         replace_content(module, path, content, ".%s." % os.path.basename(path),
                         check=check if params["validate"] else None)
+        if params["previous"] and before is not None:
+            keep_previous(module, params["previous"], before)
+            result["previous"] = True
     result["changed"] = apply_file_attributes(module, path, result["changed"]) or bool(directories_changed)
     for link in params["links"]:
         current = os.readlink(link) if os.path.islink(link) else None
@@ -188,6 +204,22 @@ def main():
     if diffs and module._diff:
         result["diff"] = diffs[0] if len(diffs) == 1 else diffs
     module.exit_json(**result)
+
+
+def keep_previous(module, previous, before):
+    """The old content at previous, readable by root only (it may hold what
+    the file held: secrets), renamed into place whole."""
+    fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(previous), dir=os.path.dirname(previous) or ".")
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(before)
+        os.rename(tmp, previous)
+    except OSError as error:
+        module.fail_json(msg="previous: the old content cannot be kept at %s: %s" % (previous, error.strerror))
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
 
 
 def point_link(module, link, target):

@@ -136,6 +136,22 @@ def test_a_unit_the_service_cannot_start_with_is_refused_and_the_site_keeps_serv
     assert not host.run("ls -A /etc/systemd/system | grep '^\\.%s'", SERVICE).stdout, "the tried unit was left behind"
 
 
+def test_a_new_unit_the_service_does_not_start_with_gives_way_to_the_previous_one(host, site):
+    only_in_scenarios("default", why="the systemd unit's own rollback; under supervisor a program is not tried first")
+    unit = host.file("/etc/systemd/system/%s.service" % SERVICE)
+    before = unit.sha256sum
+    # Passes the unit's check (a command of its own is not run there), but the service cannot start.
+    rc, output = run_playbook("-e", json.dumps({"processes_systemd_settings": {"ExecStartPre": "/bin/false"}}))
+    assert rc != 0
+    assert "its service does not start with its new unit" in output, output[-3000:]
+    assert "Its previous unit is back, and the service runs with it again." in output, output[-3000:]
+    assert host.file("/etc/systemd/system/%s.service" % SERVICE).sha256sum == before
+    assert host.service(SERVICE).is_running
+    site.wait_for(lambda: site.get("/healthz")[0] == 200, timeout=30, what="the app to serve again")
+    assert host.file("/etc/systemd/system/%s.service.previous" % SERVICE).sha256sum == before
+    assert "ExecStartPre" not in host.check_output("systemctl cat %s", SERVICE)
+
+
 def test_sustained_load_has_no_errors_and_bounded_worker_memory(host, site):
     only_in_scenarios("default", why="one run at full speed shows the limits of gunicorn's worker recycling; "
                                      "supervisor runs the same gunicorn")

@@ -538,3 +538,32 @@ def test_directories_changed_names_what_changed(capsys, tmp_path):
     os.chmod(str(child), 0o700)
     again = run(capsys, path=str(child / "app.conf"), content=NEW, directories=directories)
     assert again["directories_changed"] == [str(child)] and again["changed"] is True
+
+
+# --- previous: the old content kept for the caller to put back -------------------------------------
+
+
+def test_previous_keeps_the_old_content_root_only_when_the_file_changes(capsys, old_file, tmp_path):
+    previous = tmp_path / "site.conf.previous"
+    result = run(capsys, path=str(old_file), content=NEW, previous=str(previous))
+    assert result["changed"] is True and result["previous"] is True
+    assert old_file.read_text() == NEW
+    assert previous.read_bytes() == OLD
+    assert mode_of(previous) == 0o600
+    # Unchanged: the kept content stays as it was.
+    again = run(capsys, path=str(old_file), content=NEW, previous=str(previous))
+    assert again["changed"] is False and again["previous"] is False
+    assert previous.read_bytes() == OLD
+    assert leftovers(tmp_path, "site.conf.previous") == []
+
+
+def test_previous_is_not_kept_for_a_new_file_a_refused_content_or_in_check_mode(capsys, old_file, tmp_path):
+    previous = tmp_path / "kept"
+    new = tmp_path / "new.conf"
+    assert run(capsys, path=str(new), content=NEW, previous=str(previous))["previous"] is False
+    refused = run(capsys, path=str(old_file), content=NEW, previous=str(previous), validate="/bin/false %s")
+    assert refused["failed"] is True
+    checked = run(capsys, check_mode=True, path=str(old_file), content=NEW, previous=str(previous))
+    assert checked["changed"] is True and checked["previous"] is False
+    assert not previous.exists()
+    assert old_file.read_bytes() == OLD
