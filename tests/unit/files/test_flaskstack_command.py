@@ -100,3 +100,21 @@ def test_help_and_unknown_commands(command, capsys):
     with pytest.raises(command.Problem, match="unknown command 'restart'") as unknown:
         command.main(["demo", "restart"])
     assert unknown.value.status == 2
+
+
+def test_status_under_supervisor_shows_the_apps_programs_only(command, monkeypatch, capsys):
+    shown = ("flaskstack-demo                                   RUNNING   pid 10, uptime 0:01:00\n"
+             "flaskstack-demo.worker:flaskstack-demo.worker_1   RUNNING   pid 11, uptime 0:01:00\n"
+             "flaskstack-demo2                                  RUNNING   pid 12, uptime 0:01:00\n"
+             "flaskstack-demo2.worker:flaskstack-demo2.worker_1 FATAL     Exited too quickly\n")
+
+    class Shown:
+        stdout = shown
+
+    monkeypatch.setattr(command.subprocess, "run", lambda *args, **kwargs: Shown)
+    description = dict(command.app("demo")[0], manager="supervisor")
+    assert command.manager_status(description) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == ["flaskstack-demo", "flaskstack-demo.worker:flaskstack-demo.worker_1"]
+    Shown.stdout = shown.replace("worker_1   RUNNING   pid 11, uptime 0:01:00", "worker_1   BACKOFF   Exited too quickly")
+    assert command.manager_status(description) == 3
