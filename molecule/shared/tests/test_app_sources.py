@@ -5,10 +5,11 @@ Each converge switches the source and the worker class together: a converge
 is the expensive part, and neither depends on the other. Then the page nginx
 serves must come from that code, and the workers that answer must be of that
 class (the gevent run also shows that the python role installed gevent: the
-"gevent worker without gevent" pitfall). Systemd scenarios only. Checks run in
+"gevent worker without gevent" pitfall). Debian 11 and 13 only. Checks run in
 file order, each worker-class check right after the converge that set its
-class; the last one is sync, the scenarios' own class. This module runs last
-(conftest.py, MODULE_ORDER), so the demo app is not restored after it.
+class; the last one is sync, the scenarios' own class. The demo app is not
+restored after it: only test_real_app.py comes later (conftest.py,
+MODULE_ORDER), and it deploys the scenario's demo app again.
 """
 
 import base64
@@ -20,7 +21,7 @@ import zipfile
 
 import pytest
 
-from conftest import gunicorn_config, recap, run_playbook
+from conftest import gunicorn_config, only_in_scenarios, recap, run_playbook
 
 APP_TEMPLATE = '''import sys
 
@@ -55,10 +56,11 @@ WORKER_CLASSES = {"sync": (False, False), "gthread": (True, False), "gevent": (T
 
 
 @pytest.fixture(scope="module", autouse=True)
-def only_under_systemd(host):
-    if host.ansible.get_variables().get("flaskstack_process_manager", "systemd") != "systemd":
-        pytest.skip("code sources and worker classes are checked in the systemd scenarios; "
-                    "the process manager changes neither how code is deployed nor what gunicorn accepts")
+def oldest_and_newest_debian():
+    only_in_scenarios("debian11", "debian13",
+                      why="code sources and worker classes on the oldest and the newest Debian (Python 3.9 and "
+                          "3.13, gunicorn 23 and 27; Debian 12 runs the same gunicorn as 13); the process manager "
+                          "changes neither how code is deployed nor what gunicorn accepts")
 
 
 def converge_and_get(site, worker_class, *extra):

@@ -192,7 +192,7 @@ def test_a_release_whose_worker_does_not_stay_up_is_rolled_back(host, site, vers
     before = live_release(host)
     rc, output = deploy(versions["workerless"], "-e", "app_health_timeout=10")
     assert rc != 0
-    assert "is not healthy" in output and "not up: flaskstack-demo.worker" in output, output[-3000:]
+    assert "is not healthy" in output and "not up after 10 s: flaskstack-demo.worker" in output, output[-3000:]
     assert ("Rolled back to release %s, which is live again and healthy" % before) in output, output[-3000:]
     assert live_release(host) == before
     assert site.demo()["release"] == before
@@ -234,7 +234,7 @@ def test_rollback_playbook_returns_and_returns_again(host, site):
     site.wait_for(lambda: site.demo()["release"] == before, timeout=30, what="the release to come back")
 
 
-def test_old_releases_are_pruned(host, versions, tmp_path):
+def test_old_releases_are_pruned(host, site, versions, tmp_path):
     only_in_scenarios("default", why="pruning is the app role's own file work, the same under every process manager "
                                      "and gunicorn; more deploys here would only add minutes")
     # The earlier checks left at least two releases; one more deploy with
@@ -246,8 +246,14 @@ def test_old_releases_are_pruned(host, versions, tmp_path):
     shutil.copytree(versions["v1"], str(path))
     (path / "app.py").write_text((path / "app.py").read_text() + "\n# extra\n")
     previous = live_release(host)
-    rc, output = deploy(str(path), "-e", "app_keep_releases=2")
+    # The same deploy takes the scenario's queue workers from two to one: the second goes.
+    workers = host.ansible.get_variables()["app_processes"]
+    rc, output = deploy(str(path), "-e", "app_keep_releases=2",
+                        "-e", json.dumps({"app_processes": [dict(workers[0], count=1)]}))
     assert rc == 0, output[-3000:]
+    assert host.run("systemctl is-enabled %s.worker@2", "flaskstack-demo").stdout.strip() != "enabled"
+    assert host.run("systemctl is-active %s.worker@2", "flaskstack-demo").stdout.strip() == "inactive"
+    assert site.job()["release"] == live_release(host)
     releases = host.check_output("ls %s/releases", ROOT).split()
     assert sorted(releases) == sorted([live_release(host), previous]), releases
     assert live_release(host) not in before
