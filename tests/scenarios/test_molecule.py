@@ -25,21 +25,24 @@ SCENARIOS = sorted(
 )
 RESULTS = os.path.join(ROOT, ".cache", "results")
 # The fewest testinfra checks each scenario must pass: the counts before the
-# suite was made faster (issue 15), raised as scenarios gained checks. A
+# suite was made faster (issue 15), raised as scenarios gained checks, and
+# lowered only where checks moved on purpose (default: the code sources to
+# Debian 11 and 13; debian13: the switch and the hand-made package to Debian
+# 11, for the real app). A
 # scenario that loses a check, or whose checks are skipped, fails here. Raise
 # a floor when a scenario gains checks.
 FLOORS = {
     "debian11": 44,
-    "debian13": 38,
-    "default": 155,
+    "debian13": 42,
+    "default": 152,
     "multihost": 9,
-    "supervisor": 59,
+    "supervisor": 60,
     "tls": 17,
     "ubuntu": 0,  # declared only: its images cannot be pulled here (skipped, with the reason)
 }
 # Minutes each scenario took in the last full run. Only the order matters:
 # the longest start first (tests/conftest.py), so none is left alone at the end.
-MINUTES = {"default": 11, "debian11": 7, "tls": 6, "supervisor": 5.5, "debian13": 5, "multihost": 3, "ubuntu": 0}
+MINUTES = {"default": 14, "debian11": 7.5, "supervisor": 7.5, "debian13": 7, "tls": 5, "multihost": 4, "ubuntu": 0}
 # Images built here (scripts/build-image.sh) are never pulled: a missing one is a failure.
 LOCAL_IMAGES = "flaskstack/"
 # Seconds a pull of another image may take before the scenario is skipped as unavailable.
