@@ -55,9 +55,11 @@ def _row(name, seconds, outcome, props):
         numbers = "%6d %7d %6d %5s" % (passed, counts["skipped"], failed, floor)
     else:
         numbers = "%6s %7s %6s %5s" % ("-", "-", "-", "-" if floor is None else floor)
+    runs = props.get("playbooks")
+    runs = "%4d %6.0f %5.0f" % (runs[0], runs[1], runs[2]) if runs else "%4s %6s %5s" % ("-", "-", "-")
     steps = props.get("steps") or {}
     where = " ".join("%s %.0f" % (step, steps[step]) for step in steps if steps[step] >= 1)
-    return "%-*s %5.1f %s  %-7s %s" % (NAME_WIDTH, name, seconds / 60, numbers, outcome, where)
+    return "%-*s %5.1f %s  %-7s %s  %s" % (NAME_WIDTH, name, seconds / 60, numbers, outcome, runs, where)
 
 
 def _short(nodeid):
@@ -85,8 +87,11 @@ def pytest_terminal_summary(terminalreporter):
     if not rows:
         return
     terminalreporter.section("where the time went")
-    terminalreporter.write_line("%-*s %5s %6s %7s %6s %5s  %-7s %s" % (
-        NAME_WIDTH, "scenario or test", "min", "passed", "skipped", "failed", "floor", "result", "seconds per molecule step"))
+    terminalreporter.write_line("%-*s %5s %6s %7s %6s %5s  %-7s %4s %6s %5s  %s" % (
+        NAME_WIDTH, "scenario or test", "min", "passed", "skipped", "failed", "floor", "result", "runs", "run-s",
+        "cpu-s", "seconds per molecule step"))
+    terminalreporter.write_line("(runs: the checks' own ansible-playbook runs; run-s: their wall seconds; cpu-s: "
+                                "the controller's CPU seconds in them)")
     for _seconds, line in sorted(rows, reverse=True):
         terminalreporter.write_line(line)
     if slowest:

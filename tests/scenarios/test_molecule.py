@@ -6,6 +6,7 @@ counted is recorded on its test report, so that the table at the end of the
 run (tests/conftest.py) gets it from every xdist worker.
 """
 
+import json
 import os
 import re
 import signal
@@ -73,6 +74,16 @@ def junit_results(junit_path):
     return counts, figures, times
 
 
+def playbook_runs(path):
+    """(runs, wall seconds, controller CPU seconds, task results) of the checks' ansible-playbook runs."""
+    if not os.path.exists(path):
+        return (0, 0.0, 0.0, 0)
+    with open(path) as handle:
+        runs = [json.loads(line) for line in handle if line.strip()]
+    return (len(runs), sum(run["seconds"] for run in runs), sum(run["cpu"] for run in runs),
+            sum(run["results"] for run in runs))
+
+
 def unavailable_images(scenario):
     """Images the scenario needs that cannot be had, with why; fails for a missing local image."""
     with open(os.path.join(ROOT, "molecule", scenario, "molecule.yml")) as handle:
@@ -96,7 +107,7 @@ def unavailable_images(scenario):
     return missing
 
 
-def run_molecule(scenario, junit, log):
+def run_molecule(scenario, junit, log, playbook_log):
     """Runs `molecule test -s scenario` into log; returns (exit code, seconds per step).
 
     A run that outlasts SCENARIO_TIMEOUT is killed with everything it started."""
@@ -105,6 +116,8 @@ def run_molecule(scenario, junit, log):
     env["PYTEST_ADDOPTS"] = "--junitxml=%s -o junit_logging=system-out -p no:cacheprovider --timeout=%d" % (
         junit, CHECK_TIMEOUT)
     env["ANSIBLE_TASK_TIMEOUT"] = str(TASK_TIMEOUT)
+    # Each ansible-playbook run of the checks notes itself here (molecule/shared/tests/conftest.py).
+    env["FLASKSTACK_PLAYBOOK_LOG"] = playbook_log
     env["ANSIBLE_FORCE_COLOR"] = "0"
     env["NO_COLOR"] = "1"
     steps, step, step_started = {}, None, time.monotonic()
@@ -155,11 +168,14 @@ def test_molecule_scenario(scenario, record_property):
     os.makedirs(RESULTS, exist_ok=True)
     junit = os.path.join(RESULTS, "testinfra-%s.xml" % scenario)
     log = os.path.join(RESULTS, "molecule-%s.log" % scenario)
-    if os.path.exists(junit):
-        os.remove(junit)
-    returncode, steps = run_molecule(scenario, junit, log)
+    playbook_log = os.path.join(RESULTS, "playbooks-%s.jsonl" % scenario)
+    for stale in (junit, playbook_log):
+        if os.path.exists(stale):
+            os.remove(stale)
+    returncode, steps = run_molecule(scenario, junit, log, playbook_log)
     record_property("seconds", time.monotonic() - started)
     record_property("steps", steps)
+    record_property("playbooks", playbook_runs(playbook_log))
     if os.path.exists(junit):
         counts, figures, times = junit_results(junit)
         record_property("counts", counts)

@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import resource
 import subprocess
 import time
 
@@ -132,9 +133,29 @@ def run_playbook(*extra, playbook=None):
     env["ANSIBLE_NOCOLOR"] = "1"
     converge = os.path.join(project, "molecule", "shared", "converge.yml")
     argv = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], playbook or converge] + list(extra)
+    started, cpu = time.monotonic(), children_cpu()
     proc = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           universal_newlines=True, timeout=900, check=False)
+    note_run(argv, time.monotonic() - started, children_cpu() - cpu, proc.stdout)
     return proc.returncode, proc.stdout
+
+
+def children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def note_run(argv, seconds, cpu, output):
+    """One line per ansible-playbook run for the runner's table (tests/scenarios/test_molecule.py):
+    which test, its wall seconds, the controller's CPU seconds and its task results."""
+    path = os.environ.get("FLASKSTACK_PLAYBOOK_LOG")
+    if not path:
+        return
+    recap_lines = output.rpartition("PLAY RECAP")[2]
+    results = sum(int(n) for n in re.findall(r"\b(?:ok|failed|skipped|rescued|ignored)=(\d+)", recap_lines))
+    with open(path, "a") as log:
+        log.write(json.dumps(dict(test=os.environ.get("PYTEST_CURRENT_TEST", "").split(" ")[0], argv=argv[3:],
+                                  seconds=round(seconds, 2), cpu=round(cpu, 2), results=results)) + "\n")
 
 
 def recap(output):

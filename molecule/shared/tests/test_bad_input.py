@@ -10,11 +10,12 @@ after the run, no file under /etc, /srv or /usr/local is newer than it."""
 import json
 import os
 import subprocess
+import time
 
 import pytest
 import yaml
 
-from conftest import only_in_scenarios
+from conftest import children_cpu, note_run, only_in_scenarios
 
 # (variables, the name the failure must mention, and text it must hold if any)
 BAD_SETS = [
@@ -159,10 +160,12 @@ def refusals(host, tmp_path_factory):
     env.setdefault("ANSIBLE_COLLECTIONS_PATH", os.path.join(project, "collections"))
     # The scenario's inventory gives the webservers group its variables; the
     # aliases join that group. Only the aliases run.
-    proc = subprocess.run(
-        ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "-i", str(inventory), "--limit", "bad_input",
-         "--forks", "8", os.path.join(project, "molecule", "shared", "converge.yml")],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=900, check=False)
+    argv = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "-i", str(inventory), "--limit",
+            "bad_input", "--forks", "8", os.path.join(project, "molecule", "shared", "converge.yml")]
+    started, cpu = time.monotonic(), children_cpu()
+    proc = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
+                          timeout=900, check=False)
+    note_run(argv, time.monotonic() - started, children_cpu() - cpu, "")
     assert proc.returncode != 0, "the run with every bad set passed:\n" + proc.stdout[-3000:]
     report = json.loads(proc.stdout[proc.stdout.index("{"):])
     first_failure = {}
