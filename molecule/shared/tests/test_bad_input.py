@@ -9,6 +9,7 @@ after the run, no file under /etc, /srv or /usr/local is newer than it."""
 
 import json
 import os
+import shutil
 import subprocess
 import time
 
@@ -158,6 +159,23 @@ def refusals(host, tmp_path_factory):
     project = os.path.dirname(os.path.dirname(os.environ["MOLECULE_SCENARIO_DIRECTORY"]))
     env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1")
     env.setdefault("ANSIBLE_COLLECTIONS_PATH", os.path.join(project, "collections"))
+    # Every alias is the same container: its facts are gathered once, as the
+    # site playbook gathers them, and every alias reads them from a fact cache
+    # instead of gathering them again (about a third of the run's CPU).
+    facts = tmp_path_factory.mktemp("facts")
+    env.update(ANSIBLE_CACHE_PLUGIN="ansible.builtin.jsonfile", ANSIBLE_CACHE_PLUGIN_CONNECTION=str(facts),
+               ANSIBLE_GATHERING="smart")
+    real = variables["inventory_hostname"]
+    gather = subprocess.run(
+        ["ansible", "-i", os.environ["MOLECULE_INVENTORY_FILE"], real, "-m", "ansible.builtin.gather_facts",
+         "-a", "gather_subset=min,network"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=300, check=False)
+    cached = [path for path in facts.iterdir() if path.name.endswith(real)]
+    assert gather.returncode == 0 and len(cached) == 1, gather.stdout[-3000:]
+    assert "_ansible_facts_gathered" in cached[0].read_text(), cached[0].read_text()[:3000]
+    # The cache names a host's file after it (with the cache's own prefix).
+    for name in aliases:
+        shutil.copy(str(cached[0]), str(facts / (cached[0].name[:-len(real)] + name)))
     # The scenario's inventory gives the webservers group its variables; the
     # aliases join that group. Only the aliases run.
     argv = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "-i", str(inventory), "--limit",
