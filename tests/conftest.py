@@ -55,8 +55,8 @@ def _row(name, seconds, outcome, props):
         numbers = "%6d %7d %6d %5s" % (passed, counts["skipped"], failed, floor)
     else:
         numbers = "%6s %7s %6s %5s" % ("-", "-", "-", "-" if floor is None else floor)
-    runs = props.get("playbooks")
-    runs = "%4d %6.0f %5.0f" % (runs[0], runs[1], runs[2]) if runs else "%4s %6s %5s" % ("-", "-", "-")
+    played = props.get("playbooks")
+    runs = "%4d %6.0f %5.0f" % tuple(played[:3]) if played else "%4s %6s %5s" % ("-", "-", "-")
     steps = props.get("steps") or {}
     where = " ".join("%s %.0f" % (step, steps[step]) for step in steps if steps[step] >= 1)
     return "%-*s %5.1f %s  %-7s %s  %s" % (NAME_WIDTH, name, seconds / 60, numbers, outcome, runs, where)

@@ -133,21 +133,28 @@ def run_playbook(*extra, playbook=None):
     env["ANSIBLE_NOCOLOR"] = "1"
     converge = os.path.join(project, "molecule", "shared", "converge.yml")
     argv = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], playbook or converge] + list(extra)
-    started, cpu = time.monotonic(), children_cpu()
-    proc = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          universal_newlines=True, timeout=900, check=False)
-    note_run(argv, time.monotonic() - started, children_cpu() - cpu, proc.stdout)
+    proc = run_noted(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                     universal_newlines=True, timeout=900)
     return proc.returncode, proc.stdout
 
 
-def children_cpu():
+def run_noted(argv, **kwargs):
+    """subprocess.run(argv, check=False, **kwargs) for an ansible-playbook run of the checks, noted
+    for the runner's table (tests/scenarios/test_molecule.py); the caller checks the result."""
+    started, cpu = time.monotonic(), _children_cpu()
+    proc = subprocess.run(argv, check=False, **kwargs)
+    _note_run(argv, time.monotonic() - started, _children_cpu() - cpu, proc.stdout or "")
+    return proc
+
+
+def _children_cpu():
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
 
-def note_run(argv, seconds, cpu, output):
-    """One line per ansible-playbook run for the runner's table (tests/scenarios/test_molecule.py):
-    which test, its wall seconds, the controller's CPU seconds and its task results."""
+def _note_run(argv, seconds, cpu, output):
+    """One line per ansible-playbook run: which test, its wall seconds, the controller's CPU
+    seconds (every child of this process reaped meanwhile) and its task results."""
     path = os.environ.get("FLASKSTACK_PLAYBOOK_LOG")
     if not path:
         return

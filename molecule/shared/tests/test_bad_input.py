@@ -11,12 +11,11 @@ import json
 import os
 import shutil
 import subprocess
-import time
 
 import pytest
 import yaml
 
-from conftest import children_cpu, note_run, only_in_scenarios
+from conftest import only_in_scenarios, run_noted
 
 # (variables, the name the failure must mention, and text it must hold if any)
 BAD_SETS = [
@@ -180,10 +179,8 @@ def refusals(host, tmp_path_factory):
     # aliases join that group. Only the aliases run.
     argv = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "-i", str(inventory), "--limit",
             "bad_input", "--forks", "8", os.path.join(project, "molecule", "shared", "converge.yml")]
-    started, cpu = time.monotonic(), children_cpu()
-    proc = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
-                          timeout=900, check=False)
-    note_run(argv, time.monotonic() - started, children_cpu() - cpu, "")
+    proc = run_noted(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
+                     timeout=900)
     assert proc.returncode != 0, "the run with every bad set passed:\n" + proc.stdout[-3000:]
     report = json.loads(proc.stdout[proc.stdout.index("{"):])
     first_failure = {}
