@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 ---
 module: release
-short_description: Look at, switch to and prune an app's releases in one step
+short_description: Look at, stage, switch to and prune an app's releases in one step
 version_added: "0.2.0"
 description:
   - Manages a directory of releases, one directory per release, and two
@@ -19,6 +19,15 @@ description:
   - With O(state=present), makes sure the releases directory exists and says
     whether the release is already built and which releases the links point
     to. Nothing else changes.
+  - With O(state=staged), makes the release's build directory (C(.build-)
+    and the release's name, in O(releases_dir)) afresh, empty or holding the
+    files of O(archive); an unfinished build of the same release is removed
+    first. Files belong to root and O(group), readable by the group, with no
+    access for others; a file executable by anyone stays executable. The
+    caller renames the build to the release when it is complete.
+  - The action plugin of the same name packs O(src), a directory on the
+    controller, into one archive and sends it with the task, so staging the
+    code of an app of any size is one transfer and one module run.
   - With O(state=live), keeps the release that was live as the previous one,
     switches the live link to the release atomically (a new link renamed over
     the old one, so there is no moment without code), then removes the oldest
@@ -57,6 +66,7 @@ options:
     description:
       - Releases kept with O(state=live), the live and the previous one
         included. At least 2.
+      - With O(state=present), used to say whether the release is RV(settled).
     type: int
     default: 5
   files:
@@ -70,11 +80,31 @@ options:
   state:
     description:
       - C(present) only looks, and creates O(releases_dir) if it is missing.
+      - C(staged) makes the release's build directory afresh, from O(archive) or O(src) when given.
       - C(live) makes O(release) the live release and prunes.
     type: str
-    choices: [present, live]
+    choices: [present, staged, live]
     default: present
+    version_added: "0.4.0"
+  src:
+    description:
+      - With O(state=staged), a directory on the controller whose files become the build's
+        (an absolute path, or one found in the role's C(files) directory). Its regular files
+        and symbolic links are packed, hidden ones too, C(*.pyc) left out, as the
+        P(flaskstack.deploy.tree_digest#filter) filter names them.
+      - Handled by the action plugin, which sets O(archive).
+    type: path
+    version_added: "0.4.0"
+  archive:
+    description:
+      - With O(state=staged), a tar archive on the host whose regular files, directories
+        and symbolic links are extracted into the build. Entries with an absolute path, a
+        C(..) or of another type are refused.
+      - Set by the action plugin from O(src); give it yourself for an archive already on the host.
+    type: path
+    version_added: "0.4.0"
 notes:
+  - In check mode, O(state=staged) reports the build it would make and sends nothing.
   - The release directory must exist for O(state=live), except in check mode,
     where a release that is not built yet is reported as the one that would go
     live.
@@ -90,6 +120,17 @@ EXAMPLES = r"""
     group: demo
     files: [requirements.txt]
   register: looked
+
+- name: Release is staged from the app's code on the controller
+  flaskstack.deploy.release:
+    releases_dir: /srv/flaskstack/demo/releases
+    release: 3f2a9c1b7d0e
+    live: /srv/flaskstack/demo/current
+    previous: /srv/flaskstack/demo/previous
+    group: demo
+    src: /home/me/src/demo/
+    state: staged
+  register: staged
 
 - name: Release goes live; releases beyond five are removed
   flaskstack.deploy.release:
@@ -122,6 +163,14 @@ found:
   type: list
   elements: str
   sample: [requirements.txt]
+settled:
+  description:
+    - Whether O(release) is already live and no release is beyond O(keep), so that O(state=live)
+      would change nothing; a caller can then leave it out (one host call less on a run that
+      deploys nothing).
+  returned: always
+  type: bool
+  version_added: "0.4.0"
 switched:
   description: Whether the live link changed (or would change, in check mode).
   returned: always
@@ -131,11 +180,22 @@ pruned:
   returned: always
   type: list
   elements: str
+build:
+  description: The build directory of O(state=staged).
+  returned: when O(state=staged)
+  type: str
+  sample: /srv/flaskstack/demo/releases/.build-3f2a9c1b7d0e
+staged:
+  description: How many files (and links) the build holds (0 in check mode).
+  returned: when O(state=staged)
+  type: int
 """
 
+import grp
 import os
 import re
 import shutil
+import tarfile
 import time
 
 from ansible.module_utils.basic import AnsibleModule
@@ -189,6 +249,95 @@ def to_prune(listed, kept, keep):
     return others[max(keep - len(kept), 0):]
 
 
+def clear(path):
+    """Remove whatever is at path: a directory tree, a file or a link."""
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path)
+    elif os.path.lexists(path):
+        os.unlink(path)
+
+
+def extract(archive, build, gid):
+    """The regular files, directories and symbolic links of a tar archive,
+    written into build (which exists), owned by root and gid: directories
+    0750, files 0640 (0750 when the archive has them executable). Returns how
+    many files and links were written; refuses entries that would land outside
+    build or that are of another type, before writing anything."""
+    with tarfile.open(archive) as tar:
+        members = tar.getmembers()
+        for member in members:
+            parts = member.name.split("/")
+            if os.path.isabs(member.name) or ".." in parts or not member.name.strip("/."):
+                raise ValueError("archive entry %r is not a path inside the release" % member.name)
+            if not (member.isfile() or member.isdir() or member.issym()):
+                raise ValueError("archive entry %r is not a file, a directory or a symbolic link" % member.name)
+        written, inside = 0, os.path.realpath(build)
+        for member in members:
+            path = os.path.join(build, member.name.strip("/"))
+            parent = os.path.dirname(path)
+            # Never through a link the archive made: it could point anywhere.
+            real_parent = os.path.realpath(parent)
+            if real_parent != inside and not real_parent.startswith(inside + os.sep):
+                raise ValueError("archive entry %r would be written outside the release" % member.name)
+            if not os.path.isdir(parent):
+                os.makedirs(parent, 0o750)
+                _own(parent, build, gid)
+            if member.isdir():
+                if not os.path.isdir(path):
+                    os.mkdir(path, 0o750)
+                os.chown(path, 0, gid)
+                os.chmod(path, 0o750)
+                continue
+            clear(path)
+            if member.issym():
+                os.symlink(member.linkname, path)
+                os.lchown(path, 0, gid)
+            else:
+                mode = 0o750 if member.mode & 0o111 else 0o640
+                source = tar.extractfile(member)
+                descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(descriptor, "wb") as handle:
+                    shutil.copyfileobj(source, handle)
+                os.chown(path, 0, gid)
+                os.chmod(path, mode)
+            written += 1
+    return written
+
+
+def _own(directory, top, gid):
+    """Directories made on the way from top to directory belong to root and gid, 0750."""
+    while os.path.normpath(directory) != os.path.normpath(top):
+        os.chown(directory, 0, gid)
+        os.chmod(directory, 0o750)
+        directory = os.path.dirname(directory)
+
+
+def stage(module, releases_dir, params, result, diff):
+    """state=staged: the release's build directory, afresh, with the archive's files."""
+    build = os.path.join(releases_dir, ".build-" + params["release"])
+    result["build"], result["staged"], result["changed"] = build, 0, True
+    diff["before"]["build"] = "unfinished, removed" if os.path.lexists(build) else "absent"
+    diff["after"]["build"] = "made afresh" + (" from the archive" if params["archive"] else ", empty")
+    if module.check_mode:
+        return
+    try:
+        gid = grp.getgrnam(params["group"]).gr_gid
+    except KeyError:
+        module.fail_json(msg="group %s does not exist on the host" % params["group"], **result)
+    clear(build)
+    os.mkdir(build, 0o750)
+    os.chown(build, 0, gid)
+    os.chmod(build, 0o750)
+    if params["archive"]:
+        try:
+            result["staged"] = extract(params["archive"], build, gid)
+        except (ValueError, tarfile.TarError, OSError) as error:
+            clear(build)
+            module.fail_json(msg="release %s could not be staged from %s: %s" % (
+                params["release"], params["archive"], error), **result)
+    diff["after"]["build"] += " (%d files)" % result["staged"]
+
+
 def describe(live, previous, listed):
     return "live: %s\nprevious: %s\nreleases:\n%s" % (
         live or "(none)", previous or "(none)", "".join("  %s\n" % os.path.basename(path) for path in listed))
@@ -204,7 +353,9 @@ def main():
             group=dict(type="str", default="root"),
             keep=dict(type="int", default=5),
             files=dict(type="list", elements="str", default=[]),
-            state=dict(type="str", choices=["present", "live"], default="present"),
+            state=dict(type="str", choices=["present", "staged", "live"], default="present"),
+            src=dict(type="path"),
+            archive=dict(type="path"),
         ),
         supports_check_mode=True,
     )
@@ -228,6 +379,11 @@ def main():
     except ValueError as error:
         module.fail_json(msg=str(error), **result)
 
+    resolved = os.path.realpath(release)
+    listed = releases(os.path.realpath(releases_dir)) if os.path.isdir(releases_dir) else []
+    result["settled"] = (result["exists"] and result["was_live"] == resolved
+                         and not to_prune(listed, [resolved, result["was_previous"]], params["keep"]))
+
     diff = dict(before={}, after={})
     if not os.path.isdir(releases_dir):
         if os.path.lexists(releases_dir):
@@ -244,12 +400,19 @@ def main():
                           secontext=None, attributes=None)
         result["changed"] = module.set_fs_attributes_if_different(attributes, result["changed"], diff)
 
+    if params["src"] is not None:
+        module.fail_json(msg="src is a directory on the controller: the release action plugin packs it; "
+                             "run the module through its action (flaskstack.deploy.release)", **result)
+    if params["archive"] and params["state"] != "staged":
+        module.fail_json(msg="archive is only read with state=staged", **result)
+    if params["state"] == "staged":
+        stage(module, releases_dir, params, result, diff)
+
     if params["state"] == "live":
         if not result["exists"] and not module.check_mode:
             module.fail_json(msg="release %s does not exist; it cannot go live" % release, **result)
         # Compared resolved, so that a releases directory reached through a
         # symbolic link is still recognised; links are written as given.
-        resolved = os.path.realpath(release)
         listed = releases(os.path.realpath(releases_dir)) if os.path.isdir(releases_dir) else []
         before = describe(result["was_live"], result["was_previous"], listed)
         previous = result["was_previous"]

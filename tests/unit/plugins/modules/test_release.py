@@ -542,3 +542,124 @@ def test_live_and_previous_given_as_one_path_are_refused(capsys, root):
     assert result.get("failed") is True
     assert "two links" in result["msg"]
     assert not os.path.lexists(str(root / "current"))
+
+
+# state=staged
+
+
+def make_archive(path, entries_):
+    """A tar archive at path of (name, kind, payload) entries: kind file (payload
+    the bytes), exec (an executable file), dir, or link (payload the target)."""
+    import io
+    import tarfile
+    with tarfile.open(str(path), "w:gz") as tar:
+        for name, kind, payload in entries_:
+            info = tarfile.TarInfo(name)
+            if kind == "dir":
+                info.type, info.mode = tarfile.DIRTYPE, 0o755
+                tar.addfile(info)
+            elif kind == "link":
+                info.type, info.linkname = tarfile.SYMTYPE, payload
+                tar.addfile(info)
+            elif kind == "fifo":
+                info.type = tarfile.FIFOTYPE
+                tar.addfile(info)
+            else:
+                info.size, info.mode = len(payload), 0o755 if kind == "exec" else 0o644
+                tar.addfile(info, io.BytesIO(payload))
+    return str(path)
+
+
+def test_staged_makes_the_build_afresh_with_the_archive_s_files(capsys, root, tmp_path):
+    releases = make_releases(root, ["r1"])
+    build = releases / ".build-r2"
+    build.mkdir()
+    (build / "left-over.py").write_text("from an unfinished build\n")
+    archive = make_archive(tmp_path / "code.tar.gz", [
+        ("app.py", "file", b"app = 1\n"),
+        ("bin", "dir", None),
+        ("bin/run", "exec", b"#!/bin/sh\n"),
+        ("static/css/site.css", "file", b"body {}\n"),  # parents not listed: made on the way
+        ("current.css", "link", "static/css/site.css"),
+    ])
+    result = run(capsys, **arguments(root, "r2", state="staged", archive=archive))
+    assert not result.get("failed"), result
+    assert result["changed"] is True and result["staged"] == 4
+    assert result["build"] == str(build)
+    assert snapshot(build).keys() == {"app.py", "bin", "bin/run", "static", "static/css", "static/css/site.css",
+                                      "current.css"}
+    assert (build / "app.py").read_text() == "app = 1\n"
+    assert os.readlink(str(build / "current.css")) == "static/css/site.css"
+    modes = {name: stat.S_IMODE(os.lstat(str(build / name)).st_mode)
+             for name in ["app.py", "bin", "bin/run", "static", "static/css", "static/css/site.css"]}
+    assert modes == {"app.py": 0o640, "bin": 0o750, "bin/run": 0o750, "static": 0o750, "static/css": 0o750,
+                     "static/css/site.css": 0o640}
+    assert stat.S_IMODE(os.stat(str(build)).st_mode) == 0o750
+    for dirpath, dirnames, filenames in os.walk(str(build)):
+        for name in [dirpath] + [os.path.join(dirpath, n) for n in dirnames + filenames]:
+            info = os.lstat(name)
+            assert (info.st_uid, info.st_gid) == (0, os.getgid()), name
+    # Staging touches neither the releases nor the links.
+    assert entries(releases) == [".build-r2", "r1"]
+    assert not os.path.lexists(str(root / "current"))
+
+
+def test_staged_without_an_archive_leaves_an_empty_build(capsys, root):
+    releases = make_releases(root, ["r1"])
+    result = run(capsys, **arguments(root, "r2", state="staged"))
+    assert result["changed"] is True and result["staged"] == 0
+    assert entries(releases / ".build-r2") == []
+
+
+@pytest.mark.parametrize("bad, why", [
+    ([("../escape.py", "file", b"x")], "not a path inside the release"),
+    ([("/etc/cron.d/x", "file", b"x")], "not a path inside the release"),
+    ([("pipe", "fifo", None)], "not a file, a directory or a symbolic link"),
+    # A link the archive made, then a file written through it.
+    ([("out", "link", ".."), ("out/escape.py", "file", b"x")], "outside the release"),
+])
+def test_staged_refuses_entries_that_would_leave_the_build_and_keeps_nothing(capsys, root, tmp_path, bad, why):
+    releases = make_releases(root, ["r1"])
+    archive = make_archive(tmp_path / "bad.tar.gz", [("app.py", "file", b"app = 1\n")] + bad)
+    result = run(capsys, **arguments(root, "r2", state="staged", archive=archive))
+    assert result.get("failed") is True
+    assert why in result["msg"] and "r2" in result["msg"], result["msg"]
+    # No build is left, and nothing was written beside it.
+    assert entries(releases) == ["r1"]
+
+
+def test_staged_in_check_mode_changes_nothing_and_says_so(capsys, root, tmp_path):
+    releases = make_releases(root, ["r1"])
+    (releases / ".build-r2").mkdir()
+    before = snapshot(root)
+    archive = make_archive(tmp_path / "code.tar.gz", [("app.py", "file", b"app = 1\n")])
+    result = run(capsys, check_mode=True, diff=True, **arguments(root, "r2", state="staged", archive=archive))
+    assert result["changed"] is True and result["staged"] == 0
+    assert "build: unfinished, removed" in result["diff"]["before"]
+    assert "build: made afresh from the archive" in result["diff"]["after"]
+    assert snapshot(root) == before
+
+
+def test_src_and_archive_are_refused_where_they_do_not_belong(capsys, root, tmp_path):
+    make_releases(root, ["r1"])
+    direct = run(capsys, **arguments(root, "r2", state="staged", src=str(tmp_path)))
+    assert direct.get("failed") is True and "action plugin" in direct["msg"]
+    archive = make_archive(tmp_path / "code.tar.gz", [("app.py", "file", b"app = 1\n")])
+    looked = run(capsys, **arguments(root, "r1", archive=archive))
+    assert looked.get("failed") is True and "only read with state=staged" in looked["msg"]
+
+
+def test_settled_when_the_release_is_live_and_none_is_beyond_keep(capsys, root):
+    releases = make_releases(root, ["r1", "r2", "r3"])
+    assert run(capsys, **arguments(root, "r3", keep=3))["settled"] is False  # nothing is live yet
+    run(capsys, **arguments(root, "r2", state="live", keep=3))
+    run(capsys, **arguments(root, "r3", state="live", keep=3))
+    assert run(capsys, **arguments(root, "r3", keep=3))["settled"] is True
+    # Another release, or a lower keep, would change something.
+    assert run(capsys, **arguments(root, "r2", keep=3))["settled"] is False
+    lower = run(capsys, **arguments(root, "r3", keep=2))
+    assert lower["settled"] is False
+    # And state=live agrees with each answer.
+    assert run(capsys, check_mode=True, **arguments(root, "r3", state="live", keep=3))["changed"] is False
+    assert run(capsys, check_mode=True, **arguments(root, "r3", state="live", keep=2))["changed"] is True
+    assert entries(releases) == ["r1", "r2", "r3"]
