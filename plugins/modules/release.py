@@ -72,7 +72,8 @@ options:
   files:
     description:
       - Paths inside the release, relative to it, to look for (for example
-        its requirements file); the result's RV(found) lists those that exist.
+        its requirements file); the result's RV(found) lists those that exist
+        (with O(state=staged), those the build holds once staged).
         Looking here saves a C(stat) round trip for each.
     type: list
     elements: str
@@ -158,7 +159,9 @@ was_previous:
   returned: always
   type: str
 found:
-  description: The entries of O(files) that exist in the release (a symbolic link counts, even a broken one).
+  description:
+    - The entries of O(files) that exist in the release (a symbolic link counts, even a broken one).
+    - With O(state=staged), those in the build once staged (none in check mode).
   returned: always
   type: list
   elements: str
@@ -335,6 +338,7 @@ def stage(module, releases_dir, params, result, diff):
             clear(build)
             module.fail_json(msg="release %s could not be staged from %s: %s" % (
                 params["release"], params["archive"], error), **result)
+    result["found"] = [name for name in params["files"] if os.path.lexists(os.path.join(build, name))]
     diff["after"]["build"] += " (%d files)" % result["staged"]
 
 

@@ -582,9 +582,12 @@ def test_staged_makes_the_build_afresh_with_the_archive_s_files(capsys, root, tm
         ("static/css/site.css", "file", b"body {}\n"),  # parents not listed: made on the way
         ("current.css", "link", "static/css/site.css"),
     ])
-    result = run(capsys, **arguments(root, "r2", state="staged", archive=archive))
+    result = run(capsys, **arguments(root, "r2", state="staged", archive=archive,
+                                     files=["app.py", "requirements.txt", "bin/run"]))
     assert not result.get("failed"), result
     assert result["changed"] is True and result["staged"] == 4
+    # found looks in the build it staged.
+    assert result["found"] == ["app.py", "bin/run"]
     assert result["build"] == str(build)
     assert snapshot(build).keys() == {"app.py", "bin", "bin/run", "static", "static/css", "static/css/site.css",
                                       "current.css"}
@@ -633,8 +636,9 @@ def test_staged_in_check_mode_changes_nothing_and_says_so(capsys, root, tmp_path
     (releases / ".build-r2").mkdir()
     before = snapshot(root)
     archive = make_archive(tmp_path / "code.tar.gz", [("app.py", "file", b"app = 1\n")])
-    result = run(capsys, check_mode=True, diff=True, **arguments(root, "r2", state="staged", archive=archive))
-    assert result["changed"] is True and result["staged"] == 0
+    result = run(capsys, check_mode=True, diff=True, **arguments(root, "r2", state="staged", archive=archive,
+                                                                 files=["app.py"]))
+    assert result["changed"] is True and result["staged"] == 0 and result["found"] == []
     assert "build: unfinished, removed" in result["diff"]["before"]
     assert "build: made afresh from the archive" in result["diff"]["after"]
     assert snapshot(root) == before
