@@ -21,33 +21,36 @@ from ansible.plugins.action import ActionBase
 EXCLUDED = ("*.pyc",)
 
 
+def entries(directory):
+    """(path, is_dir) of what a release of directory holds, sorted: its
+    directories, regular files and symbolic links (hidden ones too, *.pyc left
+    out, links not followed)."""
+    for root, dirs, files in os.walk(directory, followlinks=False):
+        dirs.sort()
+        for name in dirs + sorted(files):
+            path = os.path.join(root, name)
+            link = os.path.islink(path)
+            if name in files and not link and (any(fnmatch.fnmatch(name, p) for p in EXCLUDED)
+                                               or not os.path.isfile(path)):
+                continue  # bytecode, sockets, fifos
+            yield path, name in dirs and not link
+
+
 def pack(directory, archive):
-    """Write directory's regular files and symbolic links (hidden ones too,
-    *.pyc left out, links not followed) and its directories into the tar
-    archive at path archive, sorted, without the controller's owners. Returns
-    how many files and links it holds."""
+    """Write the entries of directory into the tar archive at path archive,
+    without the controller's owners. Returns how many files and links it holds."""
     count = 0
     with tarfile.open(archive, "w:gz", compresslevel=1, format=tarfile.PAX_FORMAT) as tar:
-        for root, dirs, files in os.walk(directory, followlinks=False):
-            dirs.sort()
-            for name in dirs + sorted(files):
-                path = os.path.join(root, name)
-                link = os.path.islink(path)
-                if name in files and not link and (any(fnmatch.fnmatch(name, p) for p in EXCLUDED)
-                                                   or not os.path.isfile(path)):
-                    continue  # bytecode, sockets, fifos
-                info = tar.gettarinfo(path, arcname=os.path.relpath(path, directory))
-                info.uid = info.gid = 0
-                info.uname = info.gname = "root"
-                if info.isdir():
-                    tar.addfile(info)
-                    continue
-                if info.isfile():
-                    with open(path, "rb") as handle:
-                        tar.addfile(info, handle)
-                else:
-                    tar.addfile(info)
-                count += 1
+        for path, _is_dir in entries(directory):
+            info = tar.gettarinfo(path, arcname=os.path.relpath(path, directory))
+            info.uid = info.gid = 0
+            info.uname = info.gname = "root"
+            if info.isfile():
+                with open(path, "rb") as handle:
+                    tar.addfile(info, handle)
+            else:
+                tar.addfile(info)
+            count += 0 if info.isdir() else 1
     return count
 
 
@@ -73,8 +76,12 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail("src %s must be a directory on the controller" % src)
 
         if self._task.check_mode:
+            # Nothing is sent: the diff says what would be.
             result.update(self._execute_module(module_name="flaskstack.deploy.release",
                                                module_args=args, task_vars=task_vars))
+            if isinstance(result.get("diff"), dict):
+                result["diff"]["after"] += "code: %s (%d files)\n" % (
+                    directory, sum(1 for _path, is_dir in entries(directory) if not is_dir))
             return result
         handle, local = tempfile.mkstemp(prefix="flaskstack-release-", suffix=".tar.gz")
         os.close(handle)

@@ -320,7 +320,7 @@ def stage(module, releases_dir, params, result, diff):
     build = os.path.join(releases_dir, ".build-" + params["release"])
     result["build"], result["staged"], result["changed"] = build, 0, True
     diff["before"]["build"] = "unfinished, removed" if os.path.lexists(build) else "absent"
-    diff["after"]["build"] = "made afresh" + (" from the archive" if params["archive"] else ", empty")
+    diff["after"]["build"] = "made afresh" + (" from the archive" if params["archive"] else "")
     if module.check_mode:
         return
     try:
@@ -339,7 +339,7 @@ def stage(module, releases_dir, params, result, diff):
             module.fail_json(msg="release %s could not be staged from %s: %s" % (
                 params["release"], params["archive"], error), **result)
     result["found"] = [name for name in params["files"] if os.path.lexists(os.path.join(build, name))]
-    diff["after"]["build"] += " (%d files)" % result["staged"]
+    diff["after"]["build"] += " (%d files)" % result["staged"] if params["archive"] else ", empty"
 
 
 def describe(live, previous, listed):
