@@ -9,7 +9,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import fnmatch
 import os
 import tarfile
 import tempfile
@@ -17,31 +16,16 @@ import tempfile
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-# As the tree_digest filter, which names the release after the same files.
-EXCLUDED = ("*.pyc",)
-
-
-def entries(directory):
-    """(path, is_dir) of what a release of directory holds, sorted: its
-    directories, regular files and symbolic links (hidden ones too, *.pyc left
-    out, links not followed)."""
-    for root, dirs, files in os.walk(directory, followlinks=False):
-        dirs.sort()
-        for name in dirs + sorted(files):
-            path = os.path.join(root, name)
-            link = os.path.islink(path)
-            if name in files and not link and (any(fnmatch.fnmatch(name, p) for p in EXCLUDED)
-                                               or not os.path.isfile(path)):
-                continue  # bytecode, sockets, fifos
-            yield path, name in dirs and not link
+from ansible_collections.flaskstack.deploy.plugins.plugin_utils.code_tree import code_entries
 
 
 def pack(directory, archive):
-    """Write the entries of directory into the tar archive at path archive,
-    without the controller's owners. Returns how many files and links it holds."""
+    """Write what directory holds for a release (plugin_utils/code_tree.py) into
+    the tar archive at path archive, without the controller's owners. Returns
+    how many files and links it holds."""
     count = 0
     with tarfile.open(archive, "w:gz", compresslevel=1, format=tarfile.PAX_FORMAT) as tar:
-        for path, _is_dir in entries(directory):
+        for path, _kind in code_entries(directory):
             info = tar.gettarinfo(path, arcname=os.path.relpath(path, directory))
             info.uid = info.gid = 0
             info.uname = info.gname = "root"
@@ -64,9 +48,7 @@ class ActionModule(ActionBase):
         args = dict(self._task.args)
         src = args.pop("src", None)
         if src is None:
-            result.update(self._execute_module(module_name="flaskstack.deploy.release",
-                                               module_args=args, task_vars=task_vars))
-            return result
+            return self._release(result, args, task_vars)
         if args.get("state") != "staged":
             raise AnsibleActionFail("src is only read with state=staged")
         if args.get("archive"):
@@ -77,11 +59,10 @@ class ActionModule(ActionBase):
 
         if self._task.check_mode:
             # Nothing is sent: the diff says what would be.
-            result.update(self._execute_module(module_name="flaskstack.deploy.release",
-                                               module_args=args, task_vars=task_vars))
+            self._release(result, args, task_vars)
             if isinstance(result.get("diff"), dict):
                 result["diff"]["after"] += "code: %s (%d files)\n" % (
-                    directory, sum(1 for _path, is_dir in entries(directory) if not is_dir))
+                    directory, sum(1 for _path, kind in code_entries(directory) if kind != "dir"))
             return result
         handle, local = tempfile.mkstemp(prefix="flaskstack-release-", suffix=".tar.gz")
         os.close(handle)
@@ -92,9 +73,14 @@ class ActionModule(ActionBase):
             self._transfer_file(local, remote)
             self._fixup_perms2((remote_tmp, remote))
             args["archive"] = remote
-            result.update(self._execute_module(module_name="flaskstack.deploy.release",
-                                               module_args=args, task_vars=task_vars))
+            self._release(result, args, task_vars)
         finally:
             os.unlink(local)
             self._remove_tmp_path(self._connection._shell.tmpdir)
+        return result
+
+    def _release(self, result, args, task_vars):
+        """The release module's result, added to result."""
+        result.update(self._execute_module(module_name="flaskstack.deploy.release",
+                                           module_args=args, task_vars=task_vars))
         return result

@@ -7,14 +7,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import fnmatch
 import hashlib
 import os
 
 from ansible.errors import AnsibleFilterError
 
-# Byte code is made where the code runs; it is never part of a release.
-EXCLUDED = ("*.pyc",)
+from ansible_collections.flaskstack.deploy.plugins.plugin_utils.code_tree import code_entries
 
 
 def _file_sha1(path):
@@ -32,15 +30,8 @@ def tree_digest(directory):
     directory = str(directory).rstrip("/") or "/"
     if not os.path.isdir(directory):
         raise AnsibleFilterError("tree_digest: %s is not a directory on the controller" % directory)
-    lines = []
-    for root, _dirs, files in os.walk(directory, followlinks=False):
-        for name in files:
-            path = os.path.join(root, name)
-            if any(fnmatch.fnmatch(name, pattern) for pattern in EXCLUDED) or os.path.islink(path):
-                continue
-            if not os.path.isfile(path):
-                continue  # sockets, fifos
-            lines.append((path, "%s %s" % (os.path.relpath(path, directory), _file_sha1(path))))
+    lines = [(path, "%s %s" % (os.path.relpath(path, directory), _file_sha1(path)))
+             for path, kind in code_entries(directory) if kind == "file"]
     # Joined by a backslash and an n, two characters, as release names were
     # made before this filter: a host's releases keep their names.
     text = "\\n".join(line for _path, line in sorted(lines))

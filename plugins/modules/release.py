@@ -264,8 +264,10 @@ def extract(archive, build, gid):
     """The regular files, directories and symbolic links of a tar archive,
     written into build (which exists), owned by root and gid: directories
     0750, files 0640 (0750 when the archive has them executable). Returns how
-    many files and links were written; refuses entries that would land outside
-    build or that are of another type, before writing anything."""
+    many files and links were written. Entries of another type, or whose path
+    leaves build, are refused before anything is written; one that would be
+    written through a link the archive made, when it is reached (the caller
+    removes the build)."""
     with tarfile.open(archive) as tar:
         members = tar.getmembers()
         for member in members:
@@ -320,8 +322,8 @@ def stage(module, releases_dir, params, result, diff):
     build = os.path.join(releases_dir, ".build-" + params["release"])
     result["build"], result["staged"], result["changed"] = build, 0, True
     diff["before"]["build"] = "unfinished, removed" if os.path.lexists(build) else "absent"
-    diff["after"]["build"] = "made afresh" + (" from the archive" if params["archive"] else "")
     if module.check_mode:
+        diff["after"]["build"] = "made afresh" + (" from the archive" if params["archive"] else "")
         return
     try:
         gid = grp.getgrnam(params["group"]).gr_gid
@@ -339,7 +341,8 @@ def stage(module, releases_dir, params, result, diff):
             module.fail_json(msg="release %s could not be staged from %s: %s" % (
                 params["release"], params["archive"], error), **result)
     result["found"] = [name for name in params["files"] if os.path.lexists(os.path.join(build, name))]
-    diff["after"]["build"] += " (%d files)" % result["staged"] if params["archive"] else ", empty"
+    diff["after"]["build"] = ("made afresh from the archive (%d files)" % result["staged"] if params["archive"]
+                              else "made afresh, empty")
 
 
 def describe(live, previous, listed):
@@ -383,6 +386,8 @@ def main():
     except ValueError as error:
         module.fail_json(msg=str(error), **result)
 
+    # Compared resolved, so that a releases directory reached through a
+    # symbolic link is still recognised; links are written as given.
     resolved = os.path.realpath(release)
     listed = releases(os.path.realpath(releases_dir)) if os.path.isdir(releases_dir) else []
     result["settled"] = (result["exists"] and result["was_live"] == resolved
@@ -415,9 +420,6 @@ def main():
     if params["state"] == "live":
         if not result["exists"] and not module.check_mode:
             module.fail_json(msg="release %s does not exist; it cannot go live" % release, **result)
-        # Compared resolved, so that a releases directory reached through a
-        # symbolic link is still recognised; links are written as given.
-        listed = releases(os.path.realpath(releases_dir)) if os.path.isdir(releases_dir) else []
         before = describe(result["was_live"], result["was_previous"], listed)
         previous = result["was_previous"]
         if result["was_live"] not in ("", resolved):
