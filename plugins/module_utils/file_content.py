@@ -34,7 +34,8 @@ def replace_content(module, path, content, prefix, check=None, backup=False):
             check(tmp)
         if backup and os.path.exists(path):
             backup_file = module.backup_local(path)
-        module.atomic_move(tmp, path, unsafe_writes=module.params["unsafe_writes"])
+        # unsafe_writes is a file argument; a module without them never writes unsafely.
+        module.atomic_move(tmp, path, unsafe_writes=module.params.get("unsafe_writes", False))
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
