@@ -42,10 +42,11 @@ def replace_content(module, path, content, prefix, check=None, backup=False):
     return backup_file
 
 
-def apply_file_attributes(module, path, changed):
-    """Owner, group and mode from the module's file arguments; whether anything changed."""
+def apply_file_attributes(module, path, changed, attributes=None):
+    """Owner, group and mode from attributes (a dict with those keys), by default the
+    module's file arguments; whether anything changed."""
     if os.path.exists(path) or not module.check_mode:
-        file_args = module.load_file_common_arguments(module.params, path=path)
+        file_args = module.load_file_common_arguments(attributes or module.params, path=path)
         return module.set_fs_attributes_if_different(file_args, changed, diff=None)
     return changed
 

@@ -117,7 +117,11 @@ import re
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_native
 
-from ansible_collections.flaskstack.deploy.plugins.module_utils.file_content import read_bytes, replace_content
+from ansible_collections.flaskstack.deploy.plugins.module_utils.file_content import (
+    apply_file_attributes,
+    read_bytes,
+    replace_content,
+)
 
 # A server_tokens line, commented or not, as the distributions ship it.
 TOKENS = re.compile(br"^\s*#?\s*server_tokens\s")
@@ -161,6 +165,13 @@ def tokens_content(module, config, value):
     return before, b"".join(lines)
 
 
+def content_diff(path, before, after):
+    """A diff entry of a file's old bytes (None: no file) and new bytes."""
+    return dict(before_header=path, after_header=path,
+                before="" if before is None else to_native(before, errors="surrogate_or_replace"),
+                after=to_native(after, errors="surrogate_or_replace"))
+
+
 def write_checker(module, checker, diffs):
     """The checker script in place, root-owned and executable; whether it changed."""
     path = checker["path"]
@@ -169,15 +180,10 @@ def write_checker(module, checker, diffs):
     changed = before != content
     if changed:
         if module._diff:
-            diffs.append(dict(before_header=path, after_header=path,
-                              before="" if before is None else to_native(before, errors="surrogate_or_replace"),
-                              after=to_native(content, errors="surrogate_or_replace")))
+            diffs.append(content_diff(path, before, content))
         if not module.check_mode:
             replace_content(module, path, content, ".%s." % os.path.basename(path))
-    if os.path.exists(path) or not module.check_mode:
-        file_args = module.load_file_common_arguments(dict(owner="root", group="root", mode="0755"), path=path)
-        changed = module.set_fs_attributes_if_different(file_args, changed, diff=None)
-    return changed
+    return apply_file_attributes(module, path, changed, dict(owner="root", group="root", mode="0755"))
 
 
 def systemctl(module, *args):
@@ -236,9 +242,7 @@ def main():
     if before != after:
         result["config_changed"] = True
         if module._diff:
-            diffs.append(dict(before_header=params["config"], after_header=params["config"],
-                              before=to_native(before, errors="surrogate_or_replace"),
-                              after=to_native(after, errors="surrogate_or_replace")))
+            diffs.append(content_diff(params["config"], before, after))
         if not module.check_mode:
             # Written like the site files: beside the old one, then renamed over it.
             replace_content(module, params["config"], after, ".%s." % os.path.basename(params["config"]))
