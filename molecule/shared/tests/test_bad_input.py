@@ -117,6 +117,11 @@ BAD_SETS += [
     # The sandboxed unit would not start after the switch: refused before anything changes.
     ({"processes_read_write_paths": ["/srv/demo-uploads"]}, "processes_read_write_paths",
      "lists /srv/demo-uploads, which is not a directory on"),
+    # Real servers (issue 20): code in a home directory the app's sandbox hides
+    # (ProtectHome), and an ACME order whose HTTP-01 challenge cannot reach the site.
+    ({"flaskstack_app_root": "/home/deploy/demo"}, "flaskstack_app_root", "while the app's sandbox hides them"),
+    ({"nginx_tls": "acme", "nginx_acme_domains": ["demo.example.com"]}, "nginx_listen_port",
+     "must be 80 when nginx_tls is acme"),
     # Two apps on one port: a wildcard name covers the other's.
     ({"flaskstack_apps": [{"flaskstack_app_name": "shop", "nginx_server_name": "shop.example.com"},
                           {"flaskstack_app_name": "blog", "nginx_server_name": "*.example.com"}]},
