@@ -13,6 +13,7 @@ if COLLECTIONS not in sys.path:
 # (test_molecule.MINUTES).
 MINUTES = {
     "test_installed_collection_serves_the_site_by_fqcn": 1.5,
+    "test_check_mode_on_a_bare_server_says_what_it_would_do_and_changes_nothing": 0.5,
     "test_ansible_test_sanity_passes_with_no_ignores": 1,
     "test_ansible_test_units_pass": 0.3,
     "test_ansible_lint_production_profile_is_clean": 0.3,

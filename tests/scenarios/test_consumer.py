@@ -17,7 +17,11 @@ import pytest
 from conftest import ROOT
 
 IMAGE = "flaskstack/debian:12"
-CONTAINER = "flaskstack-consumer"
+# Each test's own server, so that the two can run side by side.
+CONTAINERS = {
+    "test_installed_collection_serves_the_site_by_fqcn": "flaskstack-consumer",
+    "test_check_mode_on_a_bare_server_says_what_it_would_do_and_changes_nothing": "flaskstack-consumer-bare",
+}
 
 PLAYBOOK = """\
 ---
@@ -75,26 +79,28 @@ def changed_count(output):
 
 
 @pytest.fixture()
-def container():
-    subprocess.run(["docker", "rm", "-f", CONTAINER], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    rc, out = run(["docker", "run", "-d", "--name", CONTAINER, "--hostname", CONTAINER,
+def container(request):
+    """A fresh Debian 12 server, a container of each test's own."""
+    name = CONTAINERS[request.node.originalname]
+    subprocess.run(["docker", "rm", "-f", name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    rc, out = run(["docker", "run", "-d", "--name", name, "--hostname", name,
                    "--cap-add", "SYS_ADMIN", "--security-opt", "seccomp=unconfined", "--cgroupns", "host",
                    "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "--tmpfs", "/run", "--tmpfs", "/run/lock",
                    IMAGE, "/lib/systemd/systemd"], cwd=ROOT)
     assert rc == 0, out
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        state = subprocess.run(["docker", "exec", CONTAINER, "systemctl", "is-system-running"],
+        state = subprocess.run(["docker", "exec", name, "systemctl", "is-system-running"],
                                stdout=subprocess.PIPE, universal_newlines=True, check=False).stdout.strip()
         if state in ("running", "degraded"):
             break
         time.sleep(1)
-    yield CONTAINER
-    subprocess.run(["docker", "rm", "-f", CONTAINER], stdout=subprocess.DEVNULL, check=False)
+    yield name
+    subprocess.run(["docker", "rm", "-f", name], stdout=subprocess.DEVNULL, check=False)
 
 
 @pytest.fixture()
-def project(tmp_path):
+def project(tmp_path, container):
     build = tmp_path / "build"
     rc, out = run(["ansible-galaxy", "collection", "build", "--output-path", str(build), ROOT], cwd=str(tmp_path))
     assert rc == 0, out
@@ -118,7 +124,7 @@ def project(tmp_path):
               hosts:
                 %s:
                   ansible_connection: community.docker.docker
-        """ % CONTAINER))
+        """ % container))
     (project / "inventory" / "group_vars" / "webservers.yml").write_text(GROUP_VARS)
     (project / "site.yml").write_text(PLAYBOOK)
     return project
@@ -128,6 +134,28 @@ def consumer_env(project):
     env = {key: value for key, value in os.environ.items() if not key.startswith(("ANSIBLE_", "MOLECULE_"))}
     env.update(ANSIBLE_CONFIG=str(project / "ansible.cfg"), ANSIBLE_FORCE_COLOR="0", ANSIBLE_NOCOLOR="1")
     return env
+
+
+def host_has(container, *argv):
+    return subprocess.run(["docker", "exec", container] + list(argv), stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL, check=False).returncode == 0
+
+
+def test_check_mode_on_a_bare_server_says_what_it_would_do_and_changes_nothing(project, container):
+    """A user's first look, before any real run: the Debian image has no nginx, no
+    python3-apt (which apt's own check mode needs), no app user, group or unit."""
+    rc, out = run(["ansible-playbook", "-i", "inventory", "flaskstack.deploy.site", "--check", "--diff"],
+                  cwd=str(project), env=consumer_env(project))
+    assert rc == 0, out[-4000:]
+    assert changed_count(out) > 0, out[-4000:]
+    for planned in ("would install nginx", "would install python3-packaging, python3-venv",  # sorted
+                    "would add www-data to the group shop", "+++ after: /etc/systemd/system/flaskstack-shop.service"):
+        assert planned in out, "%r is not in the check run's output:\n%s" % (planned, out[-4000:])
+    assert not host_has(container, "python3", "-c", "import apt"), "the image must lack python3-apt for this test"
+    assert not host_has(container, "dpkg-query", "--show", "nginx"), "the check run installed nginx"
+    assert not host_has(container, "id", "shop"), "the check run made the app user"
+    for path in ("/srv/flaskstack", "/etc/flaskstack", "/etc/systemd/system/flaskstack-shop.service"):
+        assert not host_has(container, "test", "-e", path), "the check run wrote %s" % path
 
 
 def test_installed_collection_serves_the_site_by_fqcn(project, container):
