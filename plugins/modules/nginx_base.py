@@ -17,7 +17,7 @@ description:
     and in this order.
   - First, whether O(packages) are installed (one C(dpkg-query)). If any is
     not, the module changes nothing and returns them in RV(missing), so that
-    the caller installs them (C(ansible.builtin.apt)) and calls it again.
+    the caller installs them (M(flaskstack.deploy.deb_packages)) and calls it again.
   - Then, with the packages installed, the distribution's default site
     (O(default_site)) is removed, the C(server_tokens) directive of
     O(config) is set (O(server_tokens)), the config checker script
@@ -93,8 +93,8 @@ EXAMPLES = r"""
   register: nginx_base
 
 - name: Nginx is installed
-  ansible.builtin.apt:
-    name: "{{ nginx_base.missing }}"
+  flaskstack.deploy.deb_packages:
+    names: "{{ nginx_base.missing }}"
   when: nginx_base.missing | length > 0
 """
 
@@ -117,6 +117,7 @@ import re
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_native
 
+from ansible_collections.flaskstack.deploy.plugins.module_utils.deb import missing_packages
 from ansible_collections.flaskstack.deploy.plugins.module_utils.file_content import (
     apply_file_attributes,
     read_bytes,
@@ -127,21 +128,6 @@ from ansible_collections.flaskstack.deploy.plugins.module_utils.file_content imp
 TOKENS = re.compile(br"^\s*#?\s*server_tokens\s")
 HTTP_OPENS = re.compile(br"^\s*http\s*\{")
 TOKENS_NOTE = b" # flaskstack.deploy: the version helps attackers pick exploits"
-
-
-def missing_packages(module, names):
-    """The names that dpkg does not list as installed."""
-    rc, out, err = module.run_command(
-        ["dpkg-query", "--show", "--showformat=${Package} ${db:Status-Abbrev}\\n"] + names)
-    # 1: a name dpkg does not know (never installed); anything else is dpkg failing.
-    if rc not in (0, 1):
-        module.fail_json(msg="packages: dpkg-query cannot list them: %s" % (err or out).strip(), rc=rc)
-    installed = set()
-    for line in out.splitlines():
-        parts = line.split()
-        if len(parts) >= 2 and parts[1].startswith("ii"):
-            installed.add(parts[0].split(":")[0])
-    return [name for name in names if name not in installed]
 
 
 def tokens_content(module, config, value):

@@ -7,13 +7,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
-import os
 import stat
 
 import pytest
-
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.flaskstack.deploy.plugins.modules import nginx_base
 
@@ -29,17 +25,6 @@ TRIXIE = BOOKWORM.replace("\t# server_tokens off;", "\tserver_tokens on;")
 SET = "\tserver_tokens off; # flaskstack.deploy: the version helps attackers pick exploits\n"
 CHECKER = "#!/bin/sh\nexec nginx -t\n"
 
-DPKG = """#!/bin/sh
-# Answers as dpkg-query --show does: a line per installed name, exit 1 for a name it does not know.
-echo "dpkg-query" >> "$STATE/calls"
-[ -e "$STATE/dpkg-broken" ] && { echo "dpkg: database locked" >&2; exit 2; }
-rc=0
-for name in "$@"; do
-    case "$name" in -*) continue ;; esac
-    if [ -e "$STATE/installed-$name" ]; then echo "$name ii "; else echo "no packages found matching $name" >&2; rc=1; fi
-done
-exit $rc
-"""
 SYSTEMCTL = """#!/bin/sh
 echo "systemctl $*" >> "$STATE/calls"
 case "$1" in
@@ -54,18 +39,10 @@ esac
 
 
 @pytest.fixture()
-def host(tmp_path, monkeypatch):
+def host(tmp_path, commands):
     """A host with nginx's packages installed, its service stopped and disabled, the stock config."""
-    bin_dir, state = tmp_path / "bin", tmp_path / "state"
-    bin_dir.mkdir()
-    state.mkdir()
-    for name, script in (("dpkg-query", DPKG), ("systemctl", SYSTEMCTL)):
-        (bin_dir / name).write_text(script)
-        (bin_dir / name).chmod(0o755)
-    for name in ("nginx", "openssl"):
-        (state / ("installed-" + name)).touch()
-    monkeypatch.setenv("PATH", "%s:%s" % (bin_dir, os.environ["PATH"]))
-    monkeypatch.setenv("STATE", str(state))
+    commands.add("systemctl", SYSTEMCTL)
+    commands.install("nginx", "openssl")
     (tmp_path / "nginx.conf").write_text(BOOKWORM)
     (tmp_path / "default").write_text("server { listen 80 default_server; }\n")
     return tmp_path
@@ -78,55 +55,42 @@ def args(host, **extra):
     return base
 
 
-def run(capsys, check_mode=False, diff=False, **module_args):
-    module_args["_ansible_check_mode"] = check_mode
-    module_args["_ansible_diff"] = diff
-    with patch_module_args(module_args):
-        with pytest.raises(SystemExit):
-            nginx_base.main()
-    return json.loads(capsys.readouterr().out)
+@pytest.fixture()
+def run(run_module):
+    return lambda **module_args: run_module(nginx_base.main, **module_args)
 
 
-def calls(host):
-    """The commands run so far, then forgotten."""
-    path = host / "state" / "calls"
-    text = path.read_text() if path.exists() else ""
-    if path.exists():
-        path.unlink()
-    return text.splitlines()
-
-
-def test_missing_package_is_returned_and_nothing_else_is_touched(capsys, host):
-    (host / "state" / "installed-openssl").unlink()
-    result = run(capsys, **args(host))
+def test_missing_package_is_returned_and_nothing_else_is_touched(run, host, commands):
+    (commands.state / "installed-openssl").unlink()
+    result = run(**args(host))
     assert not result.get("failed"), result
     assert result["missing"] == ["openssl"] and not result["changed"] and not result["config_changed"]
     assert (host / "nginx.conf").read_text() == BOOKWORM
     assert (host / "default").exists() and not (host / "checker").exists()
-    assert [call for call in calls(host) if call.startswith("systemctl")] == []
+    assert [call for call in commands.calls() if call.startswith("systemctl")] == []
 
 
-def test_dpkg_that_cannot_answer_fails_naming_packages(capsys, host):
-    (host / "state" / "dpkg-broken").touch()
-    result = run(capsys, **args(host))
+def test_dpkg_that_cannot_answer_fails_naming_packages(run, host, commands):
+    (commands.state / "dpkg-broken").touch()
+    result = run(**args(host))
     assert result["failed"] and result["msg"].startswith("packages: ") and "database locked" in result["msg"]
     assert (host / "nginx.conf").read_text() == BOOKWORM and (host / "default").exists()
 
 
-def test_first_run_sets_everything_then_a_second_changes_nothing(capsys, host):
-    result = run(capsys, **args(host))
+def test_first_run_sets_everything_then_a_second_changes_nothing(run, host, commands):
+    result = run(**args(host))
     assert not result.get("failed"), result
     assert result["changed"] and result["config_changed"] and result["missing"] == []
     assert (host / "nginx.conf").read_text() == BOOKWORM.replace("\t# server_tokens off;\n", SET)
     assert not (host / "default").exists()
     assert (host / "checker").read_text() == CHECKER
     assert stat.S_IMODE((host / "checker").stat().st_mode) == 0o755
-    assert calls(host)[-2:] == ["systemctl enable nginx", "systemctl start nginx"]
+    assert commands.calls()[-2:] == ["systemctl enable nginx", "systemctl start nginx"]
 
-    again = run(capsys, **args(host))
+    again = run(**args(host))
     assert not again["changed"] and not again["config_changed"]
     # One package lookup and two questions: nothing is started or written.
-    assert len(calls(host)) == 3
+    assert len(commands.calls()) == 3
 
 
 @pytest.mark.parametrize("stock, expected", [
@@ -138,62 +102,62 @@ def test_first_run_sets_everything_then_a_second_changes_nothing(capsys, host):
     (BOOKWORM.replace("\tsendfile on;", "\t#server_tokens build;"),
      "user www-data;\nhttp {\n\t#server_tokens build;\n" + SET + "\tinclude /etc/nginx/sites-enabled/*;\n}\n"),
 ])
-def test_server_tokens_line_is_set_once(capsys, host, stock, expected):
+def test_server_tokens_line_is_set_once(run, host, stock, expected):
     (host / "nginx.conf").write_text(stock)
-    result = run(capsys, **args(host))
+    result = run(**args(host))
     assert result["config_changed"], result
     assert (host / "nginx.conf").read_text() == expected
-    assert not run(capsys, **args(host))["changed"]
+    assert not run(**args(host))["changed"]
 
 
-def test_server_tokens_on_is_written_when_asked(capsys, host):
-    run(capsys, **args(host))
-    result = run(capsys, **args(host, server_tokens=True))
+def test_server_tokens_on_is_written_when_asked(run, host):
+    run(**args(host))
+    result = run(**args(host, server_tokens=True))
     assert result["changed"] and result["config_changed"]
     assert "\tserver_tokens on; #" in (host / "nginx.conf").read_text()
 
 
-def test_config_without_http_block_fails_naming_config(capsys, host):
+def test_config_without_http_block_fails_naming_config(run, host):
     (host / "nginx.conf").write_text("events {}\n")
-    result = run(capsys, **args(host))
+    result = run(**args(host))
     assert result["failed"] and result["msg"].startswith("config: ") and "no http block" in result["msg"]
     assert (host / "nginx.conf").read_text() == "events {}\n"
 
 
-def test_check_mode_changes_nothing_and_the_diff_says_what_would(capsys, host):
-    result = run(capsys, check_mode=True, diff=True, **args(host))
+def test_check_mode_changes_nothing_and_the_diff_says_what_would(run, host, commands):
+    result = run(check_mode=True, diff=True, **args(host))
     assert result["changed"] and result["config_changed"], result
     assert (host / "nginx.conf").read_text() == BOOKWORM
     assert (host / "default").exists() and not (host / "checker").exists()
-    assert not [call for call in calls(host) if call.split()[1:2] in (["enable"], ["start"])]
+    assert not [call for call in commands.calls() if call.split()[1:2] in (["enable"], ["start"])]
     headers = [diff["after_header"] for diff in result["diff"]]
     assert headers == [str(host / "default"), str(host / "nginx.conf"), str(host / "checker"), "systemd unit nginx"]
     assert SET in result["diff"][1]["after"]
 
 
-def test_only_the_checker_changed_needs_no_reload(capsys, host):
-    run(capsys, **args(host))
+def test_only_the_checker_changed_needs_no_reload(run, host):
+    run(**args(host))
     (host / "checker").write_text("old\n")
-    result = run(capsys, **args(host))
+    result = run(**args(host))
     assert result["changed"] and not result["config_changed"]
     assert (host / "checker").read_text() == CHECKER
 
 
-def test_stopped_service_is_started_and_a_start_that_fails_says_where_to_look(capsys, host):
-    run(capsys, **args(host))
-    (host / "state" / "active").unlink()
-    assert run(capsys, **args(host))["changed"]
-    assert calls(host)[-1] == "systemctl start nginx"
+def test_stopped_service_is_started_and_a_start_that_fails_says_where_to_look(run, host, commands):
+    run(**args(host))
+    (commands.state / "active").unlink()
+    assert run(**args(host))["changed"]
+    assert commands.calls()[-1] == "systemctl start nginx"
 
-    (host / "state" / "active").unlink()
-    (host / "state" / "start-fails").touch()
-    result = run(capsys, **args(host))
+    (commands.state / "active").unlink()
+    (commands.state / "start-fails").touch()
+    result = run(**args(host))
     assert result["failed"] and result["msg"].startswith("service: systemctl start nginx failed")
     assert "journalctl -u nginx" in result["msg"] and "Job for nginx.service failed" in result["msg"]
 
 
-def test_default_site_left_alone_when_not_given(capsys, host):
+def test_default_site_left_alone_when_not_given(run, host):
     module_args = args(host)
     del module_args["default_site"]
-    run(capsys, **module_args)
+    run(**module_args)
     assert (host / "default").exists()

@@ -1,0 +1,77 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the module tests share: running a module in-process, and host commands stood in for by
+scripts on PATH that answer from a state directory ($STATE) and log every call to $STATE/calls."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+
+# Answers as dpkg-query --show does: a line per installed name ($STATE/installed-<name>), exit 1
+# for a name it does not know; $STATE/dpkg-broken makes it fail as dpkg does on a locked database.
+DPKG_QUERY = """#!/bin/sh
+printf '%s\\n' "dpkg-query $*" >> "$STATE/calls"
+[ -e "$STATE/dpkg-broken" ] && { echo "dpkg: database locked" >&2; exit 2; }
+rc=0
+for name in "$@"; do
+    case "$name" in -*) continue ;; esac
+    if [ -e "$STATE/installed-$name" ]; then echo "$name ii "; else echo "no packages found matching $name" >&2; rc=1; fi
+done
+exit $rc
+"""
+
+
+class Commands(object):
+    """A bin directory first on PATH and the state directory its scripts read."""
+
+    def __init__(self, root, monkeypatch):
+        self.bin, self.state = root / "bin", root / "state"
+        self.bin.mkdir()
+        self.state.mkdir()
+        monkeypatch.setenv("PATH", "%s:%s" % (self.bin, os.environ["PATH"]))
+        monkeypatch.setenv("STATE", str(self.state))
+        self.add("dpkg-query", DPKG_QUERY)
+
+    def add(self, name, script):
+        (self.bin / name).write_text(script)
+        (self.bin / name).chmod(0o755)
+
+    def install(self, *names):
+        for name in names:
+            (self.state / ("installed-" + name)).touch()
+
+    def installed(self, name):
+        return (self.state / ("installed-" + name)).exists()
+
+    def calls(self):
+        """The commands run so far, then forgotten."""
+        path = self.state / "calls"
+        text = path.read_text() if path.exists() else ""
+        if path.exists():
+            path.unlink()
+        return text.splitlines()
+
+
+@pytest.fixture()
+def commands(tmp_path, monkeypatch):
+    return Commands(tmp_path, monkeypatch)
+
+
+@pytest.fixture()
+def run_module(capsys):
+    """run_module(main, check_mode=False, diff=False, **args): the module's result."""
+    def run(main, check_mode=False, diff=False, **module_args):
+        module_args["_ansible_check_mode"] = check_mode
+        module_args["_ansible_diff"] = diff
+        with patch_module_args(module_args):
+            with pytest.raises(SystemExit):
+                main()
+        return json.loads(capsys.readouterr().out)
+    return run
