@@ -148,7 +148,7 @@ def test_check_mode_on_a_bare_server_says_what_it_would_do_and_changes_nothing(p
                   cwd=str(project), env=consumer_env(project))
     assert rc == 0, out[-4000:]
     assert changed_count(out) > 0, out[-4000:]
-    for planned in ("would install nginx", "would install python3-packaging, python3-venv",  # sorted
+    for planned in ("+nginx: installed", "+python3-packaging: installed\n+python3-venv: installed",  # sorted
                     "would add www-data to the group shop", "+++ after: /etc/systemd/system/flaskstack-shop.service"):
         assert planned in out, "%r is not in the check run's output:\n%s" % (planned, out[-4000:])
     assert not host_has(container, "python3", "-c", "import apt"), "the image must lack python3-apt for this test"
@@ -158,15 +158,53 @@ def test_check_mode_on_a_bare_server_says_what_it_would_do_and_changes_nothing(p
         assert not host_has(container, "test", "-e", path), "the check run wrote %s" % path
 
 
+# Holds apt's locks the way apt takes them (fcntl, on both files) for HOLD
+# seconds, as cloud-init or unattended-upgrades do on a fresh cloud server,
+# then prints when it let go.
+HOLD = 90
+LOCK_HOLDER = """\
+import fcntl, sys, time
+locks = [open(path, "w") for path in ("/var/lib/dpkg/lock-frontend", "/var/lib/dpkg/lock")]
+for lock in locks:
+    fcntl.lockf(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+print("held", flush=True)
+time.sleep(float(sys.argv[1]))
+print("released %.3f" % time.time(), flush=True)
+"""
+
+
 def test_installed_collection_serves_the_site_by_fqcn(project, container):
     env = consumer_env(project)
+    # The first converge starts while apt's lock is held: its first package
+    # install (the python role's, some 10-20 s into the run) must wait for it,
+    # well past apt's own 60 s, instead of failing (flaskstack_apt_lock_timeout).
+    holder = subprocess.Popen(["docker", "exec", "-i", container, "python3", "-", str(HOLD)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, universal_newlines=True)
+    holder.stdin.write(LOCK_HOLDER)
+    holder.stdin.close()
+    assert holder.stdout.readline().strip() == "held"
+
     installed = project / "collections" / "ansible_collections" / "flaskstack" / "deploy"
     assert (installed / "MANIFEST.json").is_file()
     assert not (installed / "molecule").exists(), "test-only trees belong in build_ignore"
 
+    started = time.time()
     rc, out = run(["ansible-playbook", "-i", "inventory", "site.yml"], cwd=str(project), env=env)
     assert rc == 0, out[-4000:]
     assert changed_count(out) > 0
+    released = float(holder.stdout.read().split()[-1])
+    assert holder.wait() == 0
+    assert released - started > HOLD - 5, "the converge started too late to meet the held lock"
+    # dpkg's log: this run installed packages, and none while the lock was held
+    # (the image's own installs are older than the run).
+    stamps = subprocess.run(["docker", "exec", container, "sh", "-c",
+                             "grep ' install ' /var/log/dpkg.log | cut -d' ' -f1,2 | "
+                             "while read -r stamp; do date -d \"$stamp\" +%s; done"],
+                            stdout=subprocess.PIPE, universal_newlines=True, check=True).stdout.split()
+    during = [int(stamp) for stamp in stamps if int(stamp) >= int(started)]
+    assert during, "dpkg's log shows no install by the converge"
+    assert min(during) >= int(released), (
+        "dpkg installed at %d, before the lock was let go at %d" % (min(during), released))
 
     page = subprocess.run(["docker", "exec", container, "curl", "-sS", "--max-time", "10", "http://localhost:81/"],
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
