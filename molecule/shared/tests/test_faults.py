@@ -12,6 +12,8 @@ from conftest import APP, SERVICE, LoadLoop, only_in_scenarios, restart_containe
 
 SCENARIO = os.environ.get("MOLECULE_SCENARIO_NAME", "?")
 PIDFILE = "/run/flaskstack-%s/gunicorn.pid" % APP
+# The scenarios whose demo app has queue workers (app_processes): two under systemd, one under supervisor.
+WORKER_SCENARIOS = ("default", "supervisor")
 # Seconds of sustained load: long enough that max_requests replaces every
 # worker several times (the "memory:" figure counts them).
 SUSTAINED_SECONDS = 10
@@ -99,6 +101,21 @@ def test_container_restart_serves_again_with_no_ansible_run(host, site, process_
         status = "supervisorctl status %s" % SERVICE
         site.wait_for(lambda: "RUNNING" in host.run(status).stdout, timeout=30, what="supervisor's RUNNING state")
     assert host.file("/run/flaskstack-%s/gunicorn.sock" % APP).is_socket
+    if SCENARIO in WORKER_SCENARIOS:
+        # The app's other processes came back by themselves too: every worker
+        # runs again, and a job enqueued through the site is done by one.
+        if process_manager == "systemd":
+            states = "systemctl is-active %s.worker@1 %s.worker@2" % (SERVICE, SERVICE)
+            site.wait_for(lambda: host.run(states).stdout.split() == ["active", "active"], timeout=30,
+                          what="both workers active after the restart")
+        else:
+            def running():
+                lines = host.run("supervisorctl status %s.worker:*", SERVICE).stdout.splitlines()
+                return bool(lines) and all("RUNNING" in line for line in lines)
+
+            site.wait_for(running, timeout=30, what="the worker RUNNING after the restart")
+        job = site.job()
+        assert job["release"] == site.demo()["release"], job
 
 
 def test_invalid_nginx_config_fails_the_play_and_the_old_one_stays_live(host, site):
