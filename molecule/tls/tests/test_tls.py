@@ -51,6 +51,17 @@ def served_serial(client, name):
     return cmd.stdout.strip()
 
 
+def test_the_app_server_is_reached_over_ssh_as_deploy_with_sudo(web):
+    """Every run of this scenario logs in as a real server's user would: sshd
+    let deploy in with its key, never root, and deploy's sudo ran the tasks."""
+    assert web.check_output("id -un") == "root", "the checks become root with deploy's sudo"
+    logins = web.check_output("journalctl --no-pager -o cat -u ssh.service")
+    accepted = [line for line in logins.splitlines() if line.startswith("Accepted ")]
+    assert accepted and all(line.startswith("Accepted publickey for deploy ") for line in accepted), accepted
+    sudo = web.check_output("journalctl --no-pager -o cat _COMM=sudo")
+    assert re.search(r"^\s*deploy : .*USER=root ; COMMAND=", sudo, re.M), sudo[-2000:]
+
+
 def test_acme_certificate_verifies_against_the_ca_root(client):
     result = handshake(client, SHOP, "-verify_return_error")
     assert result.rc == 0, result.stdout[-2000:]
