@@ -39,7 +39,7 @@ FLOORS = {
     "debian11": 44,
     "debian13": 42,
     "default": 154,
-    "multihost": 9,
+    "multihost": 11,
     "supervisor": 60,
     "tls": 18,
     "ubuntu": 0,  # declared only: its images cannot be pulled here (skipped, with the reason)

@@ -8,6 +8,7 @@ Every check runs from the load balancer's container, as a client would.
 
 import json
 import os
+import re
 import shutil
 
 import pytest
@@ -21,6 +22,8 @@ APP_SERVERS = {"flaskstack-multihost-app1": "flaskstack-app1", "flaskstack-multi
 # The release phase of the rolling deploy, and where it leaves its note.
 PHASE = 'echo "$(hostname) $(basename "$PWD")" >> "$STATE_DIRECTORY/release-phase.log"'
 PHASE_LOG = "/var/lib/flaskstack/demo/release-phase.log"
+# The scenario's networks (molecule.yml): the public one has the default route.
+PUBLIC, PRIVATE = "10.202.0.", "10.201.0."
 DEMO_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "roles", "app", "files", "demo")
 
 
@@ -83,6 +86,47 @@ def test_app_server_refuses_traffic_not_from_the_balancer(host):  # host: keeps 
     assert out == "403"
     # ... but the balancer gets through.
     assert app1.check_output("curl -s --max-time 10 http://localhost:81/healthz") == "ok"
+
+
+def addresses(name):
+    """(default IPv4 address, every IPv4 address) of a container, from its facts."""
+    facts = app_server(name).ansible("setup", "gather_subset=!all,network")["ansible_facts"]
+    return facts["ansible_default_ipv4"]["address"], facts["ansible_all_ipv4_addresses"]
+
+
+def in_network(found, prefix):
+    return [address for address in found if address.startswith(prefix)]
+
+
+def test_balancer_and_app_servers_talk_over_the_chosen_network_only(host):  # host: keeps file order
+    # Every host's default route is on the public network (10.202.0.0/24);
+    # flaskstack_peer_network names the private one (10.201.0.0/24).
+    default, found = addresses("flaskstack-multihost-lb")
+    assert default.startswith(PUBLIC), "the test needs the default route on the public network: %s" % default
+    (balancer_private,) = in_network(found, PRIVATE)
+    upstream = host.file("/etc/nginx/sites-available/flaskstack-loadbalancer.conf").content_string
+    allowed = app_server("flaskstack-multihost-app1").file(
+        "/etc/nginx/sites-available/flaskstack-demo.conf").content_string
+    assert "allow %s;" % balancer_private in allowed and PUBLIC not in allowed, allowed
+    for name in APP_SERVERS:
+        default, found = addresses(name)
+        assert default.startswith(PUBLIC), default
+        (private,) = in_network(found, PRIVATE)
+        (public,) = in_network(found, PUBLIC)
+        assert "server %s:81 " % private in upstream and PUBLIC not in upstream, upstream
+        # From the balancer: the private address answers, the public one refuses it.
+        hello = "curl -s -o /dev/null -w '%%{http_code}' --max-time 10 http://%s:81/hello"
+        assert host.check_output(hello % private) == "200"
+        assert host.check_output(hello % public) == "403"
+
+
+def test_a_peer_network_a_host_is_not_on_is_refused_before_any_change(host):  # host: keeps file order
+    rc, output = run_playbook("-e", "flaskstack_peer_network=192.168.99.0/24")
+    assert rc != 0
+    assert re.search(r"flaskstack_peer_network of flaskstack-multihost-\w+: no address of the host is in "
+                     r"192\.168\.99\.0/24 \(10\.20[12]\.0\.\d+, 10\.20[12]\.0\.\d+\)", output), output[-3000:]
+    changed = re.findall(r"^flaskstack-multihost-\w+ +: ok=\d+ +changed=(\d+)", output, re.M)
+    assert len(changed) == 3 and set(changed) == {"0"}, output[-3000:]
 
 
 def test_client_sent_forwarded_for_is_replaced_by_the_balancer(site):
