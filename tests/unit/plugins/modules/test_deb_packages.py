@@ -8,12 +8,16 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import sys
 import time
 
 import pytest
 
 from ansible_collections.flaskstack.deploy.plugins.module_utils import deb
 from ansible_collections.flaskstack.deploy.plugins.modules import deb_packages
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from stand_ins import commands, run_module  # noqa: E402,F401 pylint: disable=wrong-import-position,unused-import
 
 # apt-get: "$STATE/held" holds how many more tries find the lock held; "$STATE/fails-<verb>" makes
 # that verb fail as apt does for a name it does not know; "$STATE/lies" installs nothing.

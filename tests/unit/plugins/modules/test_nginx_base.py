@@ -7,11 +7,16 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
 import stat
+import sys
 
 import pytest
 
 from ansible_collections.flaskstack.deploy.plugins.modules import nginx_base
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from stand_ins import commands, run_module  # noqa: E402,F401 pylint: disable=wrong-import-position,unused-import
 
 # The http block as Debian 12's nginx package ships it (shortened), and as Debian 13's does.
 BOOKWORM = """user www-data;

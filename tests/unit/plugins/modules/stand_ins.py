@@ -1,7 +1,11 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """What the module tests share: running a module in-process, and host commands stood in for by
-scripts on PATH that answer from a state directory ($STATE) and log every call to $STATE/calls."""
+scripts on PATH that answer from a state directory ($STATE) and log every call to $STATE/calls.
+
+A test module imports the fixtures it uses (commands, run_module). Not a conftest.py: the
+collection and scenario tests import tests/conftest.py as `conftest`, which a second one
+would shadow whenever this directory is collected first."""
 
 from __future__ import absolute_import, division, print_function
 
