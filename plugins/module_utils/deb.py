@@ -39,29 +39,29 @@ def missing_packages(module, names):
     return [name for name in names if name not in installed]
 
 
-def lists_age(now=None):
+def lists_age():
     """Seconds since apt's package lists were last updated, None when there are none."""
     for path in (UPDATE_STAMP, LISTS_DIR):
         if os.path.exists(path):
-            return (now or time.time()) - os.stat(path).st_mtime
+            return time.time() - os.stat(path).st_mtime
     return None
 
 
-def apt_get(module, args, deadline, clock=time.time, sleep=time.sleep):
-    """Runs apt-get with args, waiting for apt's locks until deadline (a clock
-    value); returns (rc, out, err) of the last try.
+def apt_get(module, args, deadline):
+    """Runs apt-get with args, waiting for apt's locks until deadline (a
+    time.time() value); returns (rc, out, err) of the last try.
 
     apt-get waits for the dpkg frontend lock itself (DPkg::Lock::Timeout, apt
     1.9.11 and later); any lock it reports as held is tried again every
     RETRY_SECONDS until the deadline."""
     while True:
-        wait = max(0, int(deadline - clock()))
+        wait = max(0, int(deadline - time.time()))
         argv = ["apt-get", "-q", "-o", "DPkg::Lock::Timeout=%d" % wait] + list(args)
         rc, out, err = module.run_command(argv, environ_update=dict(DEBIAN_FRONTEND="noninteractive"))
         held = rc != 0 and any(text in err + out for text in LOCK_HELD)
-        if not held or clock() + RETRY_SECONDS > deadline:
+        if not held or time.time() + RETRY_SECONDS > deadline:
             return rc, out, err
-        sleep(RETRY_SECONDS)
+        time.sleep(RETRY_SECONDS)
 
 
 def last_lines(text, count=5):
