@@ -59,8 +59,9 @@ rootfs=$(mktemp -d)
 trap 'rm -rf "$rootfs"' EXIT
 
 # What a bare server has: python3 for Ansible's modules, systemd as PID 1,
-# sudo for become, and curl/ps/ss for the checks a user would run by hand.
-packages=systemd,systemd-sysv,dbus,python3,sudo,ca-certificates,curl,procps,iproute2
+# sshd to log in and sudo for become, and curl/ps/ss for the checks a user
+# would run by hand.
+packages=systemd,systemd-sysv,dbus,python3,openssh-server,sudo,ca-certificates,curl,procps,iproute2
 
 echo "image: debootstrap $suite into $tag (takes about a minute)"
 log="$rootfs.log"
@@ -79,8 +80,14 @@ fi
 # Package lists as a fresh server has them after its first `apt-get update`:
 # a container made within the roles' cache time (an hour) skips its own.
 chroot "$rootfs" apt-get -o APT::Sandbox::User=root update -qq
-# An empty machine-id lets systemd make a fresh one in every container.
+# An empty machine-id lets systemd make a fresh one in every container, and
+# each container makes its own SSH host keys when sshd first starts, as a
+# cloud image does (sshd's own config check runs after).
 : >"$rootfs/etc/machine-id"
+rm -f "$rootfs"/etc/ssh/ssh_host_*
+mkdir -p "$rootfs/etc/systemd/system/ssh.service.d"
+printf '[Service]\nExecStartPre=\nExecStartPre=/usr/bin/ssh-keygen -A\nExecStartPre=/usr/sbin/sshd -t\n' \
+    >"$rootfs/etc/systemd/system/ssh.service.d/host-keys.conf"
 rm -rf "$rootfs"/var/cache/apt/archives/*.deb
 
 tar -C "$rootfs" -c . | docker import \
