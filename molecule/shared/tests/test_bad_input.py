@@ -129,8 +129,6 @@ BAD_SETS += [
 ]
 CHECKS_PLAY = "Every server's variables are checked before any server changes"
 MARKER = "/tmp/flaskstack-bad-input.marker"
-CONNECTION_VARIABLES = ("ansible_connection", "ansible_user", "ansible_become", "ansible_ssh_private_key_file",
-                        "ansible_ssh_common_args")
 
 
 def alias(index):
@@ -155,9 +153,7 @@ def refusals(host, tmp_path_factory):
     only_in_scenarios("default", why="the checks run on the controller's variables before any host changes; "
                                      "one converged host shows it")
     variables = host.ansible.get_variables()
-    # Each alias reaches the scenario's server as the server itself is reached.
-    connection = {key: value for key, value in variables.items() if key in CONNECTION_VARIABLES}
-    connection["ansible_host"] = variables["inventory_hostname"]
+    connection = {"ansible_host": variables["inventory_hostname"], "ansible_connection": variables["ansible_connection"]}
     aliases = {alias(index): dict(bad, **connection) for index, (bad, _name, _text) in enumerate(BAD_SETS, 1)}
     inventory = tmp_path_factory.mktemp("bad-input") / "inventory.yml"
     inventory.write_text(yaml.safe_dump(
