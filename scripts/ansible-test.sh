@@ -26,9 +26,19 @@ if [ ! -f "$cache" ]; then
     cp scripts/get-pip-standin.py "$cache"
 fi
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# A work tree of this command's own, at the same path every run: the
+# virtualenv that --venv makes under tests/output/.tmp/delegation is kept for
+# the next run (its scripts name that path), which then installs nothing
+# (units: 61 s with a new one, about 10 s with the kept one). The rest of
+# the tree is this checkout's files, copied afresh.
+work="${XDG_CACHE_HOME:-$HOME/.cache}/flaskstack/ansible-test/$command"
+mkdir -p "$work"
+exec 9>"$work.lock"
+flock 9
 dest="$work/ansible_collections/flaskstack/deploy"
+kept="$dest/tests/output/.tmp/delegation"
+if [ -d "$kept" ]; then mv "$kept" "$work/delegation"; fi
+rm -rf "$work/ansible_collections"
 mkdir -p "$dest"
 # The files git knows, as they are in the work tree; not the checkout link.
 while IFS= read -r -d '' file; do
@@ -37,6 +47,10 @@ while IFS= read -r -d '' file; do
 done < <(git ls-files -z --cached --others --exclude-standard)
 # ansible-test reads the file list from git.
 (cd "$dest" && git init -q && git add -A >/dev/null)
+if [ -d "$work/delegation" ]; then
+    mkdir -p "$(dirname "$kept")"
+    mv "$work/delegation" "$kept"
+fi
 
 cd "$dest"
 ansible-test "$command" --python "$pyver" --requirements --color no "$@"

@@ -9,8 +9,6 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.flaskstack.deploy.plugins.module_utils.gunicorn_settings import SettingsError, validate
-
 # What the module says about raw_env up to the value it quotes: the values are
 # the app's secrets.
 RAW_ENV = re.compile(r"\A(raw_env[^:]*:)")
@@ -20,6 +18,11 @@ def gunicorn_problems(settings, hooks=None, process_manager="none"):
     """Every problem the gunicorn_config module would refuse, each naming its setting; empty when none.
 
     A problem with raw_env says where, never the value: raw_env holds secrets."""
+    # Imported here, not when the filter is loaded: Ansible loads every filter
+    # file of the collection in each task's worker that uses one of them, and
+    # the catalogue takes 7 ms to import (tls_problem.py says the same).
+    from ansible_collections.flaskstack.deploy.plugins.module_utils.gunicorn_settings import SettingsError, validate
+
     try:
         validate(settings, hooks or {}, process_manager)
     except SettingsError as exc:

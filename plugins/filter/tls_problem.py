@@ -11,19 +11,25 @@ import datetime
 
 from ansible.errors import AnsibleFilterError
 
-try:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import serialization
-    HAS_CRYPTOGRAPHY = True
-except ImportError:
-    HAS_CRYPTOGRAPHY = False
+
+def _cryptography():
+    """cryptography's x509 and serialization, imported when a certificate is
+    checked, not when the filter is loaded: Ansible loads every filter file
+    of the collection in each task's worker process that uses one of its
+    filters, and this import alone took 26 ms there."""
+    try:
+        from cryptography import x509
+        from cryptography.hazmat.primitives import serialization
+    except ImportError:
+        raise AnsibleFilterError("tls_problem needs the Python 'cryptography' package on the controller")
+    return x509, serialization
 
 
-def _public_bytes(public_key):
+def _public_bytes(serialization, public_key):
     return public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
-def _certificates(pem):
+def _certificates(x509, pem):
     """The certificates of a PEM text, in order."""
     marker = b"-----BEGIN CERTIFICATE-----"
     blocks = [marker + part for part in pem.split(marker)[1:]]
@@ -42,12 +48,11 @@ def tls_problem(certificate, private_key, now=None):
     """An empty string when the chain (leaf first) and key go together and the
     leaf is valid now; else one sentence saying what is wrong. The key itself
     never appears in the answer."""
-    if not HAS_CRYPTOGRAPHY:
-        raise AnsibleFilterError("tls_problem needs the Python 'cryptography' package on the controller")
+    x509, serialization = _cryptography()
     cert_pem = (certificate or "").encode()
     key_pem = (private_key or "").encode()
     try:
-        chain = _certificates(cert_pem)
+        chain = _certificates(x509, cert_pem)
     except ValueError as error:
         return "the certificate is not valid PEM (%s)" % error
     if not chain:
@@ -59,7 +64,7 @@ def tls_problem(certificate, private_key, now=None):
     except (ValueError, TypeError):
         return "the private key is not an unencrypted PEM private key"
     leaf = chain[0]
-    if _public_bytes(leaf.public_key()) != _public_bytes(key.public_key()):
+    if _public_bytes(serialization, leaf.public_key()) != _public_bytes(serialization, key.public_key()):
         return "the private key does not belong to the first certificate (the leaf must come first)"
     now = now or datetime.datetime.now(datetime.timezone.utc)
     not_after = _utc(leaf, "not_valid_after")

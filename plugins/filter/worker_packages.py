@@ -7,11 +7,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.flaskstack.deploy.plugins.module_utils.gunicorn_settings import required_packages
-
 
 def worker_packages(worker_class):
     """List of packages the worker class imports beyond gunicorn; empty when none are known."""
+    # Imported when called, not when loaded (see gunicorn_problems.py).
+    from ansible_collections.flaskstack.deploy.plugins.module_utils.gunicorn_settings import required_packages
+
     return list(required_packages(worker_class))
 
 

@@ -1,7 +1,9 @@
 """The ecosystem's own gates: ansible-test sanity and units on the collection."""
 
 import os
+import re
 import subprocess
+import sys
 
 from conftest import ROOT
 
@@ -27,8 +29,22 @@ def test_ansible_test_sanity_passes_with_no_ignores():
     assert "Required program" not in text, "a sanity test was skipped for a missing program (log: %s)" % log
 
 
+def unit_tests_collected():
+    """How many tests pytest itself collects under tests/unit."""
+    proc = subprocess.run([sys.executable, "-m", "pytest", "tests/unit", "--collect-only", "-q", "-p", "no:cacheprovider"],
+                          cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
+                          timeout=300, check=False)
+    match = re.search(r"^(\d+) tests? collected", proc.stdout, re.M)
+    assert proc.returncode == 0 and match, proc.stdout[-3000:]
+    return int(match.group(1))
+
+
 def test_ansible_test_units_pass():
+    """The unit tests run here only (make test leaves tests/unit to this gate):
+    every test pytest collects under tests/unit must pass under ansible-test."""
     rc, text, log = ansible_test("units", "--venv")
     assert rc == 0, "ansible-test units failed (log: %s):\n%s" % (log, text[-6000:])
-    assert "passed" in text
     assert " skipped" not in text, "unit tests were skipped under ansible-test (log: %s)" % log
+    passed = sum(int(count) for count in re.findall(r"^=+ (\d+) passed in ", text, re.M))
+    assert passed == unit_tests_collected(), "ansible-test units passed %d tests, tests/unit holds %d (log: %s)" % (
+        passed, unit_tests_collected(), log)
