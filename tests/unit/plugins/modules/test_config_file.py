@@ -567,3 +567,90 @@ def test_previous_is_not_kept_for_a_new_file_a_refused_content_or_in_check_mode(
     assert checked["changed"] is True and checked["previous"] is False
     assert not previous.exists()
     assert old_file.read_bytes() == OLD
+
+
+# --- files: more files in the same call ----------------------------------------------------------
+
+
+def more(tmp_path, **extra):
+    """Two more files beside the main one: a command (0755) and a secret settings file (0640)."""
+    files = [dict(path=str(tmp_path / "command"), content="#!/bin/sh\necho hi\n", mode="0755", owner=OWNER, group=GROUP),
+             dict(path=str(tmp_path / "settings.cfg"), content="TOKEN = 's3cret-more'\n", mode="0640",
+                  hide_content=True)]
+    for item in files:
+        item.update(extra)
+    return files
+
+
+def test_more_files_are_written_with_their_modes_named_then_idempotent(capsys, tmp_path):
+    main = tmp_path / "environment"
+    first = run(capsys, path=str(main), content=NEW, mode="0640", files=more(tmp_path))
+    assert first["changed"] is True
+    assert first["changed_files"] == [str(main), str(tmp_path / "command"), str(tmp_path / "settings.cfg")]
+    assert (tmp_path / "command").read_text() == "#!/bin/sh\necho hi\n" and mode_of(tmp_path / "command") == 0o755
+    assert (tmp_path / "settings.cfg").read_text() == "TOKEN = 's3cret-more'\n"
+    assert mode_of(tmp_path / "settings.cfg") == 0o640
+    again = run(capsys, path=str(main), content=NEW, mode="0640", files=more(tmp_path))
+    assert again["changed"] is False and again["changed_files"] == []
+    assert leftovers(tmp_path, "command") == [] and leftovers(tmp_path, "settings.cfg") == []
+
+
+def test_only_the_file_that_changed_is_named(capsys, tmp_path):
+    main = tmp_path / "environment"
+    run(capsys, path=str(main), content=NEW, files=more(tmp_path))
+    os.chmod(str(tmp_path / "command"), 0o700)
+    result = run(capsys, path=str(main), content=NEW, files=more(tmp_path))
+    assert result["changed"] is True and result["changed_files"] == [str(tmp_path / "command")]
+    assert mode_of(tmp_path / "command") == 0o755
+    files = more(tmp_path)
+    files[1]["content"] = "TOKEN = 'n3w'\n"
+    result = run(capsys, path=str(main), content=NEW, files=files)
+    assert result["changed_files"] == [str(tmp_path / "settings.cfg")]
+
+
+def test_check_mode_names_more_files_and_writes_none(capsys, tmp_path):
+    result = run(capsys, check_mode=True, diff=True, path=str(tmp_path / "environment"), content=NEW,
+                 files=more(tmp_path))
+    assert result["changed"] is True and len(result["changed_files"]) == 3
+    assert sorted(os.listdir(str(tmp_path))) == []
+    assert [diff["after_header"] for diff in result["diff"]] == [
+        str(tmp_path / "environment"), str(tmp_path / "command"), str(tmp_path / "settings.cfg")]
+
+
+def test_a_main_content_that_fails_validation_leaves_more_files_unwritten(capsys, tmp_path):
+    result = run(capsys, path=str(tmp_path / "site.conf"), content=NEW, validate="false %s", files=more(tmp_path))
+    assert result["failed"]
+    assert not (tmp_path / "command").exists() and not (tmp_path / "settings.cfg").exists()
+
+
+def test_a_hidden_more_file_shows_no_value_and_the_invocation_only_sizes(capsys, tmp_path):
+    (tmp_path / "settings.cfg").write_text("TOKEN = 'old-s3cret'\n")
+    result = run(capsys, diff=True, path=str(tmp_path / "environment"), content=NEW, files=more(tmp_path))
+    shown = json.dumps(result)
+    assert "s3cret-more" not in shown and "old-s3cret" not in shown
+    assert "echo hi" in shown  # the command is not hidden: its diff shows it
+    contents = [item["content"] for item in result["invocation"]["module_args"]["files"]]
+    assert contents == ["(18 bytes, not shown)", "(22 bytes, not shown)"]
+
+
+def test_more_files_go_into_directories_made_in_the_same_call(capsys, tmp_path):
+    parent, child, directories = dirs(tmp_path)
+    result = run(capsys, path=str(child / "environment"), content=NEW, directories=directories,
+                 files=[dict(path=str(child / "settings.cfg"), content="A = 1\n", mode="0640")])
+    assert result["changed"] is True and (child / "settings.cfg").read_text() == "A = 1\n"
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_a_more_file_that_is_a_directory_fails_naming_it_and_writes_nothing(capsys, tmp_path, check_mode):
+    (tmp_path / "conf.d").mkdir()
+    result = run(capsys, check_mode=check_mode, path=str(tmp_path / "environment"), content=NEW,
+                 files=[dict(path=str(tmp_path / "conf.d"), content="A = 1\n")])
+    assert result["failed"] and result["msg"] == "files: %s is a directory" % (tmp_path / "conf.d")
+    assert not (tmp_path / "environment").exists()
+
+
+def test_a_more_file_whose_directory_is_missing_fails_before_anything_is_written(capsys, tmp_path):
+    result = run(capsys, path=str(tmp_path / "environment"), content=NEW,
+                 files=[dict(path=str(tmp_path / "missing" / "settings.cfg"), content="A = 1\n")])
+    assert result["failed"] and "files: the directory %s does not exist" % (tmp_path / "missing") == result["msg"]
+    assert not (tmp_path / "environment").exists()
