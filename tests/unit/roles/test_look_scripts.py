@@ -1,0 +1,106 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one-command looks of the processes and nginx roles (their vars/main.yml), run as the
+roles run them: python3 -c SCRIPT ARGS, with systemctl stood in for on PATH."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import pwd
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+ROLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "roles")
+
+# Answers as systemctl show --property=Id,ActiveState,UnitFileState does: a block per unit,
+# blank lines between; one it does not know still gets a block.
+SYSTEMCTL = """#!/bin/sh
+printf '%s\\n' "$*" >> "$STATE/calls"
+[ -e "$STATE/broken" ] && { echo "Failed to connect to bus" >&2; exit 1; }
+cat <<'SHOWN'
+Id=flaskstack-shop.service
+ActiveState=active
+UnitFileState=enabled
+
+Id=flaskstack-shop.worker@1.service
+ActiveState=active
+UnitFileState=enabled
+
+Id=flaskstack-shop.worker@2.service
+ActiveState=failed
+UnitFileState=enabled
+
+Id=flaskstack-shop.worker@3.service
+ActiveState=inactive
+UnitFileState=
+SHOWN
+"""
+UNITS = ["flaskstack-shop.service", "flaskstack-shop.worker@1.service", "flaskstack-shop.worker@2.service",
+         "flaskstack-shop.worker@3.service"]
+
+
+def script(role, name):
+    with open(os.path.join(ROLES, role, "vars", "main.yml")) as handle:
+        return yaml.safe_load(handle)[name]
+
+
+def look(role, name, *args, **env):
+    proc = subprocess.run([sys.executable, "-c", script(role, name)] + list(args), stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, universal_newlines=True, env=dict(os.environ, **env), check=False)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+@pytest.fixture()
+def systemctl(tmp_path, monkeypatch):
+    bin_dir, state = tmp_path / "bin", tmp_path / "state"
+    bin_dir.mkdir()
+    state.mkdir()
+    (bin_dir / "systemctl").write_text(SYSTEMCTL)
+    (bin_dir / "systemctl").chmod(0o755)
+    monkeypatch.setenv("PATH", "%s:%s" % (bin_dir, os.environ["PATH"]))
+    monkeypatch.setenv("STATE", str(state))
+    return state
+
+
+def test_processes_look_asks_systemd_once_for_every_unit(systemctl):
+    looked = look("processes", "__processes_look_script", "flaskstack-shop", *UNITS)
+    assert (systemctl / "calls").read_text().splitlines() == [
+        "show --property=Id,ActiveState,UnitFileState -- " + " ".join(UNITS)]
+    assert sorted(looked["units"]) == UNITS
+    assert looked["units"]["flaskstack-shop.worker@2.service"]["ActiveState"] == "failed"
+    assert looked["units"]["flaskstack-shop.worker@3.service"]["UnitFileState"] == ""
+
+
+def test_processes_look_says_nothing_of_units_when_systemd_cannot_be_asked(systemctl, tmp_path):
+    (systemctl / "broken").write_text("")
+    assert look("processes", "__processes_look_script", "flaskstack-shop", *UNITS)["units"] == {}
+    # No systemctl at all (a host without systemd, under supervisor).
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    looked = look("processes", "__processes_look_script", "flaskstack-shop", *UNITS, PATH=str(empty))
+    assert looked["units"] == {}
+
+
+def test_processes_look_finds_no_unit_of_an_app_the_host_does_not_have(systemctl):
+    assert look("processes", "__processes_look_script", "flaskstack-app-never-deployed-here",
+                "flaskstack-app-never-deployed-here.service")["found"] == []
+
+
+def test_nginx_look_gives_the_groups_as_id_does():
+    user = pwd.getpwuid(os.getuid()).pw_name
+    groups = subprocess.run(["id", "-nG", user], stdout=subprocess.PIPE, universal_newlines=True,
+                            check=True).stdout.split()
+    looked = look("nginx", "__nginx_look_script", user)
+    assert sorted(looked["groups"]) == sorted(groups)
+    assert isinstance(looked["default_servers"], list)
+
+
+def test_nginx_look_gives_no_groups_for_a_user_not_made_yet():
+    assert look("nginx", "__nginx_look_script", "flaskstack-no-such-user")["groups"] is None
