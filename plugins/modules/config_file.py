@@ -198,6 +198,17 @@ def main():
     )
     params = module.params
     path = params["path"]
+    # Before anything can fail: the result's invocation echoes the arguments,
+    # and a content may hold a secret (an index URL's password, an
+    # Environment= line, the app's settings). It says each content's size
+    # there, and the values of a hidden content are masked wherever they would
+    # appear; the diff, asked for, shows the file as template's does.
+    contents = []
+    for entry in [params] + params["files"]:
+        contents.append(to_bytes(entry["content"], errors="surrogate_or_strict"))
+        entry["content"] = "(%d bytes, not shown)" % len(contents[-1])
+        if entry["hide_content"]:
+            module.no_log_values.update(hidden_values(to_native(contents[-1], errors="surrogate_or_replace")))
     if params["validate"] and "%s" not in params["validate"]:
         module.fail_json(msg="validate must hold %%s, the new content's path: %s" % params["validate"])
     for link in params["links"]:
@@ -211,7 +222,7 @@ def main():
         if not os.path.isdir(os.path.dirname(entry["path"]) or ".") and not module.check_mode:
             module.fail_json(msg="%s: the directory %s does not exist" % (where, os.path.dirname(entry["path"])))
 
-    content, before = planned_content(module, params, diffs)
+    content, before = planned_content(module, params, contents[0], diffs)
     result = dict(changed=before != content, path=path, directories_changed=directories_changed, previous=False)
 
     def check(tmp):
@@ -240,8 +251,8 @@ def main():
                               after=dict(path=link, src=path)))
         if not module.check_mode:
             point_link(module, link, path)
-    for entry in params["files"]:
-        if write_more(module, entry, diffs):
+    for entry, more in zip(params["files"], contents[1:]):
+        if write_more(module, entry, more, diffs):
             result["changed_files"].append(entry["path"])
             result["changed"] = True
     if diffs and module._diff:
@@ -249,14 +260,9 @@ def main():
     module.exit_json(**result)
 
 
-def planned_content(module, entry, diffs):
-    """(new content, old content or None) of the file entry gives (the module's
+def planned_content(module, entry, content, diffs):
+    """(content, old content or None) of the file entry gives (the module's
     parameters or an item of files), its diff added to diffs when it changes."""
-    content = to_bytes(entry["content"], errors="surrogate_or_strict")
-    # The result's invocation echoes the arguments, and a content may hold a
-    # secret (an index URL's password, an Environment= line): it says its
-    # size there; the diff, asked for, shows the file as template's does.
-    entry["content"] = "(%d bytes, not shown)" % len(content)
     before = read_bytes(entry["path"])
     before_text = "" if before is None else to_native(before, errors="surrogate_or_replace")
     after_text = to_native(content, errors="surrogate_or_replace")
@@ -269,11 +275,11 @@ def planned_content(module, entry, diffs):
     return content, before
 
 
-def write_more(module, entry, diffs):
+def write_more(module, entry, content, diffs):
     """One item of files written as the main file is (no check, link or kept
     copy); whether its content, owner, group or mode changed."""
     path = entry["path"]
-    content, before = planned_content(module, entry, diffs)
+    content, before = planned_content(module, entry, content, diffs)
     changed = before != content
     if changed and not module.check_mode:
         replace_content(module, path, content, ".%s." % os.path.basename(path))

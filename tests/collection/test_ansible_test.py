@@ -45,6 +45,8 @@ def test_ansible_test_units_pass():
     rc, text, log = ansible_test("units", "--venv")
     assert rc == 0, "ansible-test units failed (log: %s):\n%s" % (log, text[-6000:])
     assert " skipped" not in text, "unit tests were skipped under ansible-test (log: %s)" % log
-    passed = sum(int(count) for count in re.findall(r"^=+ (\d+) passed in ", text, re.M))
-    assert passed == unit_tests_collected(), "ansible-test units passed %d tests, tests/unit holds %d (log: %s)" % (
-        passed, unit_tests_collected(), log)
+    # pytest's summary line per group: "== 195 passed in 3.1s ==", or "== 195 passed, 2 warnings in ...".
+    passed = sum(int(count) for count in re.findall(r"^=+ (\d+) passed\b", text, re.M))
+    collected = unit_tests_collected()
+    assert passed == collected, "ansible-test units passed %d tests, tests/unit holds %d (log: %s)" % (
+        passed, collected, log)

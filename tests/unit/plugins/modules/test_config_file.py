@@ -654,3 +654,21 @@ def test_a_more_file_whose_directory_is_missing_fails_before_anything_is_written
                  files=[dict(path=str(tmp_path / "missing" / "settings.cfg"), content="A = 1\n")])
     assert result["failed"] and "files: the directory %s does not exist" % (tmp_path / "missing") == result["msg"]
     assert not (tmp_path / "environment").exists()
+
+
+@pytest.mark.parametrize("failure", ["validate", "directory", "group"])
+def test_a_failed_call_shows_no_content_of_any_file(capsys, tmp_path, failure):
+    """Each content is masked before anything can fail, not when its file is reached."""
+    files = more(tmp_path)
+    args = dict(path=str(tmp_path / "environment"), content="SECRET_KEY=main-s3cret\n", hide_content=True, files=files)
+    if failure == "validate":
+        args["validate"] = "false %s"
+    elif failure == "directory":
+        files.append(dict(path=str(tmp_path / "missing" / "x.cfg"), content="OTHER = 'x-s3cret'\n"))
+    else:
+        files[1]["group"] = "flaskstack-no-such-group"
+    result = run(capsys, **args)
+    assert result["failed"]
+    shown = json.dumps(result)
+    for secret in ("main-s3cret", "s3cret-more", "x-s3cret", "echo hi"):
+        assert secret not in shown, (failure, secret, shown[:2000])
