@@ -222,7 +222,8 @@ def main():
         if not os.path.isdir(os.path.dirname(entry["path"]) or ".") and not module.check_mode:
             module.fail_json(msg="%s: the directory %s does not exist" % (where, os.path.dirname(entry["path"])))
 
-    content, before = planned_content(module, params, contents[0], diffs)
+    content = contents[0]
+    before = planned_content(module, params, content, diffs)
     result = dict(changed=before != content, path=path, directories_changed=directories_changed, previous=False)
 
     def check(tmp):
@@ -261,8 +262,9 @@ def main():
 
 
 def planned_content(module, entry, content, diffs):
-    """(content, old content or None) of the file entry gives (the module's
-    parameters or an item of files), its diff added to diffs when it changes."""
+    """The old content (None when there is no file) of the file entry gives (the
+    module's parameters or an item of files), to be replaced by content; its
+    diff is added to diffs when it changes."""
     before = read_bytes(entry["path"])
     before_text = "" if before is None else to_native(before, errors="surrogate_or_replace")
     after_text = to_native(content, errors="surrogate_or_replace")
@@ -272,14 +274,14 @@ def planned_content(module, entry, content, diffs):
                                    hidden_text(after_text, before_text, "  (new value)"))
     if before != content and module._diff:
         diffs.append(dict(before_header=entry["path"], after_header=entry["path"], before=before_text, after=after_text))
-    return content, before
+    return before
 
 
 def write_more(module, entry, content, diffs):
     """One item of files written as the main file is (no check, link or kept
     copy); whether its content, owner, group or mode changed."""
     path = entry["path"]
-    content, before = planned_content(module, entry, content, diffs)
+    before = planned_content(module, entry, content, diffs)
     changed = before != content
     if changed and not module.check_mode:
         replace_content(module, path, content, ".%s." % os.path.basename(path))
