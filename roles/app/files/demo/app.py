@@ -8,7 +8,7 @@ import tempfile
 from importlib.metadata import version
 
 from flask import Flask, jsonify, request, url_for
-from huey import SqliteHuey
+from huey import RedisHuey, SqliteHuey
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 app = Flask(__name__)
@@ -23,10 +23,15 @@ if os.path.exists(SETTINGS):
     app.config.from_pyfile(SETTINGS)
 
 
-# A job queue in the app's data directory (STATE_DIRECTORY), from which a
-# worker process of the app takes its jobs (app_processes: python -m
-# huey.bin.huey_consumer app.huey). Outside flaskstack, in the temp directory.
-huey = SqliteHuey("demo", filename=os.path.join(os.environ.get("STATE_DIRECTORY") or tempfile.gettempdir(), "jobs.db"))
+# A job queue, from which a worker process of the app takes its jobs
+# (app_processes: python -m huey.bin.huey_consumer app.huey): in Redis when
+# the app has it (flaskstack_app_redis gives REDIS_URL), else in the app's
+# data directory (STATE_DIRECTORY); outside flaskstack, in the temp directory.
+if os.environ.get("REDIS_URL"):
+    huey = RedisHuey("demo", url=os.environ["REDIS_URL"])
+else:
+    huey = SqliteHuey("demo", filename=os.path.join(os.environ.get("STATE_DIRECTORY") or tempfile.gettempdir(),
+                                                     "jobs.db"))
 
 
 @huey.task()
@@ -108,7 +113,7 @@ def upload():
 @app.post("/jobs")
 def enqueue():
     # The web app enqueues, the worker runs: GET /jobs/<id> gives its result.
-    return jsonify(id=where().id), 202
+    return jsonify(id=where().id, queue=type(huey).__name__), 202
 
 
 @app.get("/jobs/<job_id>")
