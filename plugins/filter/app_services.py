@@ -16,8 +16,9 @@ except ImportError:  # pragma: no cover - Python 2 is not supported by the colle
 from ansible.errors import AnsibleFilterError
 from ansible_collections.flaskstack.deploy.plugins.filter.peer_address import peer_address
 
-# What each service's role gives on its server (a fact, set when its variables are checked).
-SERVER_FACT = {"postgresql": "postgresql_server", "redis": "redis_server"}
+# Each service's port variable on its server (the postgresql and redis roles' own), and the
+# roles' default for it (tests/unit/plugins/filter/test_app_services.py holds them to it).
+PORT = {"postgresql": ("postgresql_port", 5432), "redis": ("redis_port", 6379)}
 GROUP = {"postgresql": "dbservers", "redis": "redisservers"}
 SCHEME = {"postgresql": "postgresql", "redis": "redis"}
 
@@ -35,22 +36,23 @@ def _url(request, address, port):
 def app_services(requests, host, host_vars):
     """Each request of the app on host (service, app, server, name, user, password, variable) with
     the address the app connects from (client: "local" on the server itself) and the service's URL
-    (url). The server's port is the fact its role gave when the first play checked it."""
+    (url), at the port the server's inventory gives (postgresql_port, redis_port) or the role's
+    default."""
     linked = []
     for request in requests or []:
         server = request["server"]
         service = request["service"]
-        server_vars = host_vars[server] if server in host_vars else {}
-        given = server_vars.get(SERVER_FACT[service]) if server_vars else None
-        if not isinstance(given, dict) or "port" not in given:
-            raise AnsibleFilterError(
-                "app %s on %s: %s server %r was not checked by the play; it must be a host of the %s group"
-                % (request["app"], host, service, server, GROUP[service]))
+        if server not in host_vars:
+            raise AnsibleFilterError("app %s on %s: %s server %r is not in the inventory; it must be a host of the "
+                                     "%s group" % (request["app"], host, service, server, GROUP[service]))
+        server_vars = host_vars[server]
+        name, default = PORT[service]
+        port = server_vars.get(name, default)
         local = server == host
         client = "local" if local else peer_address(host_vars[host])
         address = "127.0.0.1" if local else peer_address(server_vars)
         item = dict(request)
-        item.update(client=client, url=_url(request, address, given["port"]))
+        item.update(client=client, url=_url(request, address, int(port)))
         linked.append(item)
     return linked
 

@@ -1,7 +1,8 @@
 """One load balancer, two app servers: requests reach both, an app server that
 goes down is routed around, app servers refuse anyone but the load balancer,
 and a rolling deploy (serial: 1) drops no request, runs its release phase once
-across the servers, and stops at a failed server.
+across the servers, and stops at a failed server. The demo app's database is
+on a server of its own, which the app servers reach and no other host does.
 
 Every check runs from the load balancer's container, as a client would.
 """
@@ -24,6 +25,22 @@ PHASE = 'echo "$(hostname) $(basename "$PWD")" >> "$STATE_DIRECTORY/release-phas
 PHASE_LOG = "/var/lib/flaskstack/demo/release-phase.log"
 # The scenario's networks (molecule.yml): the public one has the default route.
 PUBLIC, PRIVATE = "10.202.0.", "10.201.0."
+DB = "flaskstack-multihost-db"
+DB_SECRET = "multihost-db-s3cret"
+# What PostgreSQL answers a client that asks for the demo database as demo,
+# before any password: R (it asks for the password) or E and why not.
+PROBE = """
+import socket, struct, sys
+try:
+    conn = socket.create_connection((sys.argv[1], 5432), timeout=5)
+except OSError as error:
+    print("unreachable", error)
+    sys.exit(0)
+params = b"user\\0demo\\0database\\0demo\\0\\0"
+conn.sendall(struct.pack("!ii", 8 + len(params), 196608) + params)
+reply = conn.recv(4096)
+print(reply[:1].decode(), reply[5:].replace(b"\\0", b" ").decode(errors="replace"))
+"""
 DEMO_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "roles", "app", "files", "demo")
 
 
@@ -72,6 +89,48 @@ def test_converge_limited_to_one_app_server_changes_nothing(host):  # host: keep
     rc, output = run_playbook("--limit", "flaskstack-multihost-app1")
     assert rc == 0, output[-3000:]
     assert recap(output)["changed"] == 0, output[-3000:]
+    assert DB_SECRET not in output
+
+
+def test_check_mode_changes_nothing_on_any_server_and_shows_no_password(host):  # host: keeps file order
+    rc, output = run_playbook("--check", "--diff", "-v")
+    assert rc == 0, output[-3000:]
+    changed = re.findall(r"^flaskstack-multihost-\w+ +: ok=\d+ +changed=(\d+)", output, re.M)
+    assert len(changed) == 4 and set(changed) == {"0"}, output[-3000:]
+    assert DB_SECRET not in output
+
+
+def probe(client, address):
+    client.run("cat > /tmp/pgprobe.py <<'EOF'\n%s\nEOF" % PROBE)
+    return client.check_output("python3 /tmp/pgprobe.py %s" % address)
+
+
+def test_app_servers_reach_their_database_on_its_own_host(site):
+    _default, found = addresses(DB)
+    (private,) = in_network(found, PRIVATE)
+    answered = set()
+    for _attempt in range(10):
+        status, body = site.get("/db")
+        assert status == 200, body
+        seen = json.loads(body)
+        answered.add(seen.pop("hostname"))
+        assert seen == {"user": "demo", "database": "demo", "server": private}, seen
+    assert answered == set(APP_SERVERS.values())
+
+
+def test_the_database_refuses_every_host_but_the_app_servers(host):
+    _default, found = addresses(DB)
+    (private,) = in_network(found, PRIVATE)
+    (public,) = in_network(found, PUBLIC)
+    # An app server is asked for its password (SCRAM); the balancer is turned away before it.
+    asked = probe(app_server("flaskstack-multihost-app1"), private)
+    assert asked.startswith("R") and "SCRAM-SHA-256" in asked, asked
+    refused = probe(host, private)
+    assert refused.startswith("E") and "no pg_hba.conf entry for host" in refused, refused
+    # It listens on its private address and localhost only.
+    assert probe(app_server("flaskstack-multihost-app1"), public).startswith("unreachable")
+    listening = app_server(DB).check_output("ss -ltnH 'sport = :5432'")
+    assert sorted(line.split()[3].rsplit(":", 1)[0] for line in listening.splitlines()) == sorted(["127.0.0.1", private])
 
 
 def test_balancer_reaches_both_app_servers(site):
@@ -126,7 +185,7 @@ def test_a_peer_network_a_host_is_not_on_is_refused_before_any_change(host):  # 
     assert re.search(r"flaskstack_peer_network of flaskstack-multihost-\w+: no address of the host is in "
                      r"192\.168\.99\.0/24 \(10\.20[12]\.0\.\d+, 10\.20[12]\.0\.\d+\)", output), output[-3000:]
     changed = re.findall(r"^flaskstack-multihost-\w+ +: ok=\d+ +changed=(\d+)", output, re.M)
-    assert len(changed) == 3 and set(changed) == {"0"}, output[-3000:]
+    assert len(changed) == 4 and set(changed) == {"0"}, output[-3000:]
 
 
 def test_client_sent_forwarded_for_is_replaced_by_the_balancer(site):

@@ -16,7 +16,7 @@ SITE = "http://localhost:81"
 # converged it, then the ones that change it and put it back, then the ones
 # that deploy code of their own: the last of those need not restore the demo
 # app, which saves a converge each.
-MODULE_ORDER = ("test_site", "test_hardening", "test_command", "test_schedules", "test_faults", "test_bad_input",
+MODULE_ORDER = ("test_site", "test_hardening", "test_command", "test_backing_services", "test_schedules", "test_faults", "test_bad_input",
                 "test_multiapp", "test_switch_process_manager", "test_environment", "test_releases", "test_app_sources", "test_real_app")
 
 

@@ -127,6 +127,32 @@ BAD_SETS += [
                           {"flaskstack_app_name": "blog", "nginx_server_name": "*.example.com"}]},
      "nginx_server_name", "shop.example.com (app shop) and *.example.com (app blog) on port 81"),
 ]
+# Issue 19: an app's database and Redis, and their servers' variables. "_groups"
+# puts the set's host in those groups besides webservers.
+BAD_SETS += [
+    ({"flaskstack_app_database": True, "flaskstack_app_database_password": ""}, "flaskstack_app_database_password",
+     "must be set (from Ansible Vault) when flaskstack_app_database is true"),
+    ({"flaskstack_app_database": True, "flaskstack_app_database_password": SECRET,
+      "flaskstack_app_database_name": "shop'; drop table x; --", "_groups": ["dbservers"]},
+     "flaskstack_app_database_name", "must be lowercase letters, digits and _"),
+    ({"flaskstack_app_database": True, "flaskstack_app_database_password": SECRET}, "flaskstack_app_database_server",
+     "must be a host of the dbservers group"),
+    ({"flaskstack_app_redis": True, "flaskstack_app_redis_password": "", "_groups": ["redisservers"]},
+     "flaskstack_app_redis_password", "must be set"),
+    ({"postgresql_port": 70000, "_groups": ["dbservers"]}, "postgresql_port", "must be a port from 1 to 65535"),
+    ({"redis_port": 0, "_groups": ["redisservers"]}, "redis_port", "must be a port from 1 to 65535"),
+    ({"redis_maxmemory": "lots", "_groups": ["redisservers"]}, "redis_maxmemory", "must be a size"),
+    ({"flaskstack_app_database": True, "flaskstack_app_database_password": SECRET, "_groups": ["dbservers"],
+      "app_environment": {"DATABASE_URL": "sqlite:///x.db"}}, "app_environment",
+     "DATABASE_URL is set by the collection"),
+    # Two apps that share a database must agree on its password.
+    ({"_groups": ["dbservers"], "flaskstack_apps": [
+        {"flaskstack_app_name": "shop", "flaskstack_app_database": True, "flaskstack_app_database_name": "shared",
+         "flaskstack_app_database_password": SECRET},
+        {"flaskstack_app_name": "blog", "flaskstack_app_database": True, "flaskstack_app_database_name": "shared",
+         "flaskstack_app_database_password": "another"}]},
+     "flaskstack_app_database_password", "database shared is asked for with different users or passwords by shop"),
+]
 CHECKS_PLAY = "Every server's variables are checked before any server changes"
 MARKER = "/tmp/flaskstack-bad-input.marker"
 
@@ -154,10 +180,14 @@ def refusals(host, tmp_path_factory):
                                      "one converged host shows it")
     variables = host.ansible.get_variables()
     connection = {"ansible_host": variables["inventory_hostname"], "ansible_connection": variables["ansible_connection"]}
-    aliases = {alias(index): dict(bad, **connection) for index, (bad, _name, _text) in enumerate(BAD_SETS, 1)}
+    aliases = {alias(index): dict({key: value for key, value in bad.items() if key != "_groups"}, **connection)
+               for index, (bad, _name, _text) in enumerate(BAD_SETS, 1)}
+    groups = {"webservers": {"children": {"bad_input": {"hosts": aliases}}}}
+    for index, (bad, _name, _text) in enumerate(BAD_SETS, 1):
+        for group in bad.get("_groups", []):
+            groups.setdefault(group, {"hosts": {}})["hosts"][alias(index)] = {}
     inventory = tmp_path_factory.mktemp("bad-input") / "inventory.yml"
-    inventory.write_text(yaml.safe_dump(
-        {"all": {"children": {"webservers": {"children": {"bad_input": {"hosts": aliases}}}}}}))
+    inventory.write_text(yaml.safe_dump({"all": {"children": groups}}))
     touch = host.run("touch %s", MARKER)
     assert touch.rc == 0, touch.stderr
     project = os.path.dirname(os.path.dirname(os.environ["MOLECULE_SCENARIO_DIRECTORY"]))
@@ -213,7 +243,7 @@ def test_bad_variables_fail_early_naming_the_variable(refusals, index):
 
 def test_no_refusal_prints_a_secret(refusals):
     carrying = [alias(index) for index, (bad, _name, _text) in enumerate(BAD_SETS, 1) if SECRET in json.dumps(bad)]
-    assert len(carrying) == 6
+    assert len(carrying) == 10
     for name in carrying:
         play, _task, message, result, _changed = refusals[name]
         assert play == CHECKS_PLAY and message, result[:3000]

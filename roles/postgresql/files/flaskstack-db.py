@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+# -*- coding: utf-8 -*-
 # Copyright: flaskstack.deploy contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """flaskstack-db: back up and restore the flaskstack apps' PostgreSQL databases (written by the
@@ -31,8 +31,8 @@ class Failure(Exception):
     """A step that failed, with what to tell the operator."""
 
 
-def load_config(path=CONFIG):
-    with open(path) as handle:
+def load_config(path=None):
+    with open(path or CONFIG) as handle:
         config = json.load(handle)
     config.setdefault("keep", 7)
     config.setdefault("port", 5432)
@@ -133,9 +133,10 @@ def restore(config, database, path, out=sys.stdout, run=subprocess.run):
     """Puts the backup at path back into database, in one transaction: its tables are replaced by
     the backup's, owned by the database's owner. What it replaces is backed up first."""
     checked_name(database)
-    # Opened first: the file stays readable even if a backup prunes it meanwhile.
+    # Opened first: the file stays readable even if a backup prunes it meanwhile. Unbuffered:
+    # pg_restore reads the descriptor from where this process left it.
     try:
-        source = open(path, "rb")
+        source = open(path, "rb", buffering=0)
     except OSError as error:
         raise Failure("cannot read %s: %s" % (path, error.strerror))
     with source:

@@ -6,6 +6,7 @@ import socket
 import sys
 import tempfile
 from importlib.metadata import version
+from urllib.parse import unquote, urlsplit
 
 from flask import Flask, jsonify, request, url_for
 from huey import RedisHuey, SqliteHuey
@@ -30,8 +31,8 @@ if os.path.exists(SETTINGS):
 if os.environ.get("REDIS_URL"):
     huey = RedisHuey("demo", url=os.environ["REDIS_URL"])
 else:
-    huey = SqliteHuey("demo", filename=os.path.join(os.environ.get("STATE_DIRECTORY") or tempfile.gettempdir(),
-                                                     "jobs.db"))
+    QUEUE_DIR = os.environ.get("STATE_DIRECTORY") or tempfile.gettempdir()
+    huey = SqliteHuey("demo", filename=os.path.join(QUEUE_DIR, "jobs.db"))
 
 
 @huey.task()
@@ -108,6 +109,26 @@ def upload():
     # Reads the whole body, as an upload form would: proves a large request
     # gets through nginx to the app whole.
     return jsonify(received=len(request.get_data()))
+
+
+@app.get("/db")
+def database():
+    # The app's own database, when it has one (flaskstack_app_database gives
+    # DATABASE_URL): proves the URL logs in, as whom and where.
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return jsonify(database=None), 404
+    import pg8000.native  # only an app with a database needs the driver loaded
+
+    parts = urlsplit(url)
+    connection = pg8000.native.Connection(unquote(parts.username), password=unquote(parts.password),
+                                          host=parts.hostname, port=parts.port or 5432,
+                                          database=unquote(parts.path[1:]), timeout=5)
+    try:
+        user, name, server = connection.run("select current_user, current_database(), inet_server_addr()::text")[0]
+    finally:
+        connection.close()
+    return jsonify(user=user, database=name, server=server.split("/")[0], hostname=socket.gethostname())
 
 
 @app.post("/jobs")

@@ -1,0 +1,122 @@
+"""PostgreSQL and Redis on the app server (issue 19), as the Debian 13 scenario converged them.
+
+The demo app asks for both (flaskstack_app_database, flaskstack_app_redis): its worker takes its
+jobs from Redis, and its DATABASE_URL logs in to a database of its own. Each service listens on
+localhost only, asks every client for a password, and the passwords never reach Ansible's output.
+The real app's data on PostgreSQL, its backup and restore are in test_real_app.py.
+"""
+
+import json
+
+import pytest
+
+from conftest import only_in_scenarios, recap, run_playbook
+
+
+@pytest.fixture(scope="module", autouse=True)
+def scenario():
+    only_in_scenarios("debian13", why="one server of this scenario runs the apps, PostgreSQL and Redis")
+
+
+@pytest.fixture(scope="module")
+def entry(host):
+    return host.ansible.get_variables()["flaskstack_apps"][0]
+
+
+def environment(host):
+    """The demo app's environment file, as a dict."""
+    text = host.check_output("cat /etc/flaskstack/demo/environment")
+    return dict(line.split("=", 1) for line in text.splitlines() if line and not line.startswith("#"))
+
+
+def listeners(host, port):
+    out = host.check_output("ss -ltnH 'sport = :%d'" % port)
+    return sorted(line.split()[3].rsplit(":", 1)[0] for line in out.splitlines())
+
+
+def test_the_apps_worker_takes_its_jobs_through_redis(host, site):
+    enqueued = json.loads(site.curl("/jobs", "-XPOST"))
+    assert enqueued["queue"] == "RedisHuey", enqueued
+    result = site.job()
+    assert result["done"] and result["user"] == "demo", result
+    # The queue's keys are in Redis, under the app's own user.
+    env = environment(host)
+    assert env["REDIS_URL"].startswith("redis://demo:") and env["REDIS_URL"].endswith("@127.0.0.1:6379/0")
+    keys = host.run("redis-cli -u '%s' --no-auth-warning --scan --pattern 'huey.*demo*'" % env["REDIS_URL"])
+    assert keys.rc == 0 and keys.stdout.strip(), keys.stdout + keys.stderr
+
+
+def test_redis_asks_every_client_for_a_password_and_listens_on_localhost_only(host, entry):
+    anonymous = host.run("redis-cli ping")
+    assert "NOAUTH" in anonymous.stdout + anonymous.stderr, anonymous.stdout
+    wrong = host.run("redis-cli --user demo --pass not-the-password --no-auth-warning ping")
+    assert "WRONGPASS" in wrong.stdout + wrong.stderr, wrong.stdout
+    right = host.run("redis-cli --user demo --pass '%s' --no-auth-warning ping" % entry["flaskstack_app_redis_password"])
+    assert right.stdout.strip() == "PONG", right.stdout + right.stderr
+    # An app's user cannot reconfigure or empty the server.
+    flush = host.run("redis-cli --user demo --pass '%s' --no-auth-warning flushall"
+                     % entry["flaskstack_app_redis_password"])
+    assert "NOPERM" in flush.stdout + flush.stderr, flush.stdout
+    assert set(listeners(host, 6379)) <= {"127.0.0.1", "[::1]"} and listeners(host, 6379), listeners(host, 6379)
+    # Its password is stored hashed, never as it is.
+    config = host.file("/etc/redis/flaskstack.conf")
+    assert config.mode == 0o640 and config.group == "redis"
+    assert entry["flaskstack_app_redis_password"] not in host.check_output("cat /etc/redis/flaskstack.conf")
+
+
+def test_redis_keeps_its_data_on_disk(host):
+    assert host.file("/var/lib/redis/appendonlydir").is_directory
+    assert "appendonly yes" in host.check_output("cat /etc/redis/flaskstack.conf")
+    assert host.check_output("tail -n 1 /etc/redis/redis.conf") == "include /etc/redis/flaskstack.conf"
+
+
+def test_the_apps_database_url_logs_in_to_its_own_database(host, entry):
+    env = environment(host)
+    url = env["DATABASE_URL"]
+    # The password holds a space, a slash, a colon and an @: quoted in the URL.
+    assert url.startswith("postgresql://demo:pg%20s3cret%2F13%3A%40@127.0.0.1:5432/demo"), url.split("@")[-1]
+    who = host.run("psql '%s' -XAtc 'select current_user, current_database()'" % url)
+    assert who.rc == 0 and who.stdout.strip() == "demo|demo", who.stderr
+    # The role owns its database, which nobody else may connect to.
+    acl = host.check_output("runuser -u postgres -- psql -XAtc \"select datacl from pg_database where datname = 'demo'\"")
+    assert not any(part.startswith("=") for part in acl.strip("{}").split(",")), acl
+    owner = host.check_output("runuser -u postgres -- psql -XAtc \"select pg_get_userbyid(datdba) from pg_database "
+                              "where datname = 'demo'\"")
+    assert owner == "demo"
+    # Without the password: refused.
+    anonymous = host.run("psql -h 127.0.0.1 -U demo -d demo -w -XAtc 'select 1'")
+    assert anonymous.rc != 0 and "password" in anonymous.stderr, anonymous.stderr
+
+
+def test_the_app_logs_in_to_its_database_through_its_url(site):
+    status, body = site.get("/db")
+    assert status == 200, body
+    assert json.loads(body) == {"user": "demo", "database": "demo", "server": "127.0.0.1",
+                                "hostname": "flaskstack-debian13"}, body
+
+
+def test_postgresql_listens_on_localhost_only_with_scram(host):
+    assert listeners(host, 5432) and set(listeners(host, 5432)) <= {"127.0.0.1", "[::1]"}, listeners(host, 5432)
+    encryption = host.check_output("runuser -u postgres -- psql -XAtc 'show password_encryption'")
+    assert encryption == "scram-sha-256"
+    stored = host.check_output("runuser -u postgres -- psql -XAtc \"select rolpassword from pg_authid "
+                               "where rolname = 'demo'\"")
+    assert stored.startswith("SCRAM-SHA-256$"), stored[:14]
+
+
+def test_check_mode_changes_nothing_and_shows_no_password(host, entry):
+    rc, output = run_playbook("--check", "--diff", "-v")
+    assert rc == 0, output[-3000:]
+    assert recap(output)["changed"] == 0, output[-3000:]
+    for secret in (entry["flaskstack_app_redis_password"], entry["flaskstack_app_database_password"],
+                   "pg%20s3cret%2F13%3A%40"):
+        assert secret not in output
+
+
+def test_the_backup_timer_is_set_for_the_apps_database(host):
+    assert host.service("flaskstack-db-backup.timer").is_enabled
+    assert host.check_output("systemctl is-active flaskstack-db-backup.timer") == "active"
+    config = json.loads(host.check_output("cat /etc/flaskstack-db.json"))
+    assert config["databases"] == ["demo"] and config["keep"] == 7, config
+    assert host.file("/etc/flaskstack-db.json").mode == 0o600
+    assert host.file("/var/backups/flaskstack/postgresql").mode == 0o700
