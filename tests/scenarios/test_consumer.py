@@ -141,16 +141,35 @@ def host_has(container, *argv):
                           stderr=subprocess.DEVNULL, check=False).returncode == 0
 
 
+BARE_SECRETS = ("bare-db-s3cret", "bare-redis-s3cret")
+
+
 def test_check_mode_on_a_bare_server_says_what_it_would_do_and_changes_nothing(project, container):
     """A user's first look, before any real run: the Debian image has no nginx, no
-    python3-apt (which apt's own check mode needs), no app user, group or unit."""
+    python3-apt (which apt's own check mode needs), no app user, group or unit; nor
+    PostgreSQL or Redis, which the same server is to run for the app."""
+    hosts = project / "inventory" / "hosts.yml"
+    hosts.write_text(hosts.read_text() + "    dbservers:\n      hosts:\n        %s:\n"
+                     "    redisservers:\n      hosts:\n        %s:\n" % (container, container))
+    group_vars = project / "inventory" / "group_vars" / "webservers.yml"
+    group_vars.write_text(group_vars.read_text() + textwrap.dedent("""\
+        flaskstack_app_database: true
+        flaskstack_app_database_password: %s
+        flaskstack_app_redis: true
+        flaskstack_app_redis_password: %s
+        """ % (BARE_SECRETS[0], BARE_SECRETS[1])))
     rc, out = run(["ansible-playbook", "-i", "inventory", "flaskstack.deploy.site", "--check", "--diff"],
                   cwd=str(project), env=consumer_env(project))
     assert rc == 0, out[-4000:]
     assert changed_count(out) > 0, out[-4000:]
     for planned in ("+nginx: installed", "+python3-packaging: installed\n+python3-venv: installed",  # sorted
-                    "would add www-data to the group shop", "+++ after: /etc/systemd/system/flaskstack-shop.service"):
+                    "would add www-data to the group shop", "+++ after: /etc/systemd/system/flaskstack-shop.service",
+                    "+postgresql: installed\n+python3-psycopg2: installed", "+redis-server: installed",
+                    "+++ after: /etc/systemd/system/flaskstack-db-backup.timer"):
         assert planned in out, "%r is not in the check run's output:\n%s" % (planned, out[-4000:])
+    assert not any(secret in out for secret in BARE_SECRETS), "the check run printed a password"
+    assert not host_has(container, "dpkg-query", "--show", "postgresql"), "the check run installed PostgreSQL"
+    assert not host_has(container, "test", "-e", "/usr/local/sbin/flaskstack-db"), "the check run wrote flaskstack-db"
     assert not host_has(container, "python3", "-c", "import apt"), "the image must lack python3-apt for this test"
     assert not host_has(container, "dpkg-query", "--show", "nginx"), "the check run installed nginx"
     assert not host_has(container, "id", "shop"), "the check run made the app user"

@@ -1,7 +1,7 @@
 """PostgreSQL and Redis on the app server (issue 19), as the Debian 13 scenario converged them.
 
-The demo app asks for both (flaskstack_app_database, flaskstack_app_redis): its worker takes its
-jobs from Redis, and its DATABASE_URL logs in to a database of its own. Each service listens on
+The demo app asks for both (flaskstack_app_database, flaskstack_app_redis): a worker of it takes
+its jobs from Redis, and its DATABASE_URL logs in to a database of its own. Each service listens on
 localhost only, asks every client for a password, and the passwords never reach Ansible's output.
 The real app's data on PostgreSQL, its backup and restore are in test_real_app.py.
 """
@@ -34,11 +34,21 @@ def listeners(host, port):
     return sorted(line.split()[3].rsplit(":", 1)[0] for line in out.splitlines())
 
 
-def test_the_apps_worker_takes_its_jobs_through_redis(host, site):
+def test_a_job_goes_through_redis_to_a_worker_of_the_app(host, site):
     enqueued = json.loads(site.curl("/jobs", "-XPOST"))
     assert enqueued["queue"] == "RedisHuey", enqueued
-    result = site.job()
+    # A worker of the app as the operator starts one (this scenario's app has
+    # no app_processes, which the default scenario runs): as the app user, with
+    # its environment, so it reads REDIS_URL too. Bounded by timeout.
+    started = host.run("setsid nohup flaskstack demo run -- timeout 60 python -m huey.bin.huey_consumer app.huey "
+                       "> /tmp/flaskstack-consumer.log 2>&1 < /dev/null &")
+    assert started.rc == 0, started.stderr
+    try:
+        result = site.job()
+    finally:
+        host.run("pkill -f huey_consumer")
     assert result["done"] and result["user"] == "demo", result
+    assert "Executing app.where: %s" % enqueued["id"] in host.check_output("cat /tmp/flaskstack-consumer.log")
     # The queue's keys are in Redis, under the app's own user.
     env = environment(host)
     assert env["REDIS_URL"].startswith("redis://demo:") and env["REDIS_URL"].endswith("@127.0.0.1:6379/0")
