@@ -130,3 +130,36 @@ def test_the_backup_timer_is_set_for_the_apps_database(host):
     assert config["databases"] == ["demo"] and config["keep"] == 7, config
     assert host.file("/etc/flaskstack-db.json").mode == 0o600
     assert host.file("/var/backups/flaskstack/postgresql").mode == 0o700
+
+
+def test_a_new_password_is_set_without_a_new_database_or_a_postgresql_restart(host, site, entry):
+    version = host.check_output("pg_lsclusters --no-header | awk '$2 == \"main\" {print $1}'")
+    started = "systemctl show -p ExecMainStartTimestampMonotonic --value postgresql@%s-main" % version
+    before = host.check_output(started)
+    old = environment(host)
+    kept = host.run("psql '%s' -XAtc 'create table if not exists kept (note text); "
+                    "insert into kept values ($$before the new password$$)'" % old["DATABASE_URL"])
+    assert kept.rc == 0, kept.stderr
+    new = dict(entry, flaskstack_app_database_password="new pg s3cret", flaskstack_app_redis_password="new-redis-s3cret")
+    try:
+        rc, output = run_playbook("-e", json.dumps({"flaskstack_apps": [new]}))
+        assert rc == 0, output[-3000:]
+        assert "new pg s3cret" not in output and "new-redis-s3cret" not in output
+        now = environment(host)
+        assert now["DATABASE_URL"] != old["DATABASE_URL"] and "new%20pg%20s3cret" in now["DATABASE_URL"]
+        refused = host.run("psql '%s' -XAtc 'select 1'" % old["DATABASE_URL"])
+        assert refused.rc != 0 and "password authentication failed" in refused.stderr, refused.stderr
+        notes = host.run("psql '%s' -XAtc 'select note from kept'" % now["DATABASE_URL"])
+        assert notes.rc == 0 and notes.stdout.strip() == "before the new password", notes.stderr
+        assert host.check_output(started) == before, "PostgreSQL restarted for a password"
+        # The app reloaded with its new environment: it logs in with the new password.
+        status, body = site.get("/db")
+        assert status == 200 and json.loads(body)["user"] == "demo", body
+        wrong = host.run("redis-cli -u '%s' --no-auth-warning ping" % old["REDIS_URL"])
+        assert "WRONGPASS" in wrong.stdout + wrong.stderr, wrong.stdout
+        assert host.check_output("redis-cli -u '%s' --no-auth-warning ping" % now["REDIS_URL"]) == "PONG"
+    finally:
+        rc, output = run_playbook()
+        assert rc == 0, output[-3000:]
+    assert environment(host)["DATABASE_URL"] == old["DATABASE_URL"]
+    host.run("psql '%s' -XAtc 'drop table kept'" % old["DATABASE_URL"])
