@@ -135,7 +135,8 @@ BAD_SETS += [
     ({"flaskstack_app_database": True, "flaskstack_app_database_password": SECRET,
       "flaskstack_app_database_name": "shop'; drop table x; --", "_groups": ["dbservers"]},
      "flaskstack_app_database_name", "must be lowercase letters, digits and _"),
-    ({"flaskstack_app_database": True, "flaskstack_app_database_password": SECRET}, "flaskstack_app_database_server",
+    ({"flaskstack_app_database": True, "flaskstack_app_database_password": SECRET,
+      "flaskstack_app_database_server": "db9.example.com"}, "flaskstack_app_database_server",
      "must be a host of the dbservers group"),
     ({"flaskstack_app_redis": True, "flaskstack_app_redis_password": "", "_groups": ["redisservers"]},
      "flaskstack_app_redis_password", "must be set"),
@@ -147,10 +148,10 @@ BAD_SETS += [
      "DATABASE_URL is set by the collection"),
     # Two apps that share a database must agree on its password.
     ({"_groups": ["dbservers"], "flaskstack_apps": [
-        {"flaskstack_app_name": "shop", "flaskstack_app_database": True, "flaskstack_app_database_name": "shared",
-         "flaskstack_app_database_password": SECRET},
-        {"flaskstack_app_name": "blog", "flaskstack_app_database": True, "flaskstack_app_database_name": "shared",
-         "flaskstack_app_database_password": "another"}]},
+        {"flaskstack_app_name": "shop", "nginx_server_name": "shop.test", "flaskstack_app_database": True,
+         "flaskstack_app_database_name": "shared", "flaskstack_app_database_password": SECRET},
+        {"flaskstack_app_name": "blog", "nginx_server_name": "blog.test", "flaskstack_app_database": True,
+         "flaskstack_app_database_name": "shared", "flaskstack_app_database_password": "another"}]},
      "flaskstack_app_database_password", "database shared is asked for with different users or passwords by shop"),
 ]
 CHECKS_PLAY = "Every server's variables are checked before any server changes"
