@@ -62,6 +62,9 @@ gunicorn_workers: 2
 gunicorn_settings:
   forwarded_allow_ips: 127.0.0.1
 nginx_listen_port: 81
+# The first install updates the package lists whatever their age (the image's
+# may be minutes old), so that apt-get update meets the held lists lock too.
+python_apt_cache_valid_time: 0
 """
 
 
@@ -177,13 +180,13 @@ def test_check_mode_on_a_bare_server_says_what_it_would_do_and_changes_nothing(p
         assert not host_has(container, "test", "-e", path), "the check run wrote %s" % path
 
 
-# Holds apt's locks the way apt takes them (fcntl, on both files) for HOLD
-# seconds, as cloud-init or unattended-upgrades do on a fresh cloud server,
-# then prints when it let go.
-HOLD = 90
+# Holds apt's locks the way apt takes them (fcntl: dpkg's two and the package
+# lists') for HOLD seconds, about as long as cloud-init or unattended-upgrades
+# hold them on a fresh cloud server, then prints when it let go.
+HOLD = 180
 LOCK_HOLDER = """\
 import fcntl, sys, time
-locks = [open(path, "w") for path in ("/var/lib/dpkg/lock-frontend", "/var/lib/dpkg/lock")]
+locks = [open(path, "w") for path in ("/var/lib/dpkg/lock-frontend", "/var/lib/dpkg/lock", "/var/lib/apt/lists/lock")]
 for lock in locks:
     fcntl.lockf(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
 print("held", flush=True)
@@ -194,9 +197,11 @@ print("released %.3f" % time.time(), flush=True)
 
 def test_installed_collection_serves_the_site_by_fqcn(project, container):
     env = consumer_env(project)
-    # The first converge starts while apt's lock is held: its first package
-    # install (the python role's, some 10-20 s into the run) must wait for it,
-    # well past apt's own 60 s, instead of failing (flaskstack_apt_lock_timeout).
+    # The first converge starts while apt's locks are held: its first package
+    # install (the python role's, some 10-20 s into the run), which updates the
+    # lists first (python_apt_cache_valid_time: 0) and so meets the lists lock
+    # as well as dpkg's, must wait for them, well past apt's own 60 s, instead
+    # of failing (flaskstack_apt_lock_timeout).
     holder = subprocess.Popen(["docker", "exec", "-i", container, "python3", "-", str(HOLD)],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, universal_newlines=True)
     holder.stdin.write(LOCK_HOLDER)

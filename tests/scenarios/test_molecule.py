@@ -39,7 +39,7 @@ FLOORS = {
     "debian11": 44,
     "debian13": 52,
     "default": 163,
-    "multihost": 14,
+    "multihost": 18,
     "supervisor": 60,
     "tls": 18,
     "ubuntu": 0,  # declared only: its images cannot be pulled here (skipped, with the reason)

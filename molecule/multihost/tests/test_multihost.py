@@ -27,6 +27,7 @@ PHASE_LOG = "/var/lib/flaskstack/demo/release-phase.log"
 PUBLIC, PRIVATE = "10.202.0.", "10.201.0."
 DB = "flaskstack-multihost-db"
 DB_SECRET = "multihost-db-s3cret"
+REDIS_SECRET = "multihost-redis-s3cret"
 # What PostgreSQL answers a client that asks for the demo database as demo,
 # before any password: R (it asks for the password) or E and why not.
 PROBE = """
@@ -89,7 +90,7 @@ def test_converge_limited_to_one_app_server_changes_nothing(host):  # host: keep
     rc, output = run_playbook("--limit", "flaskstack-multihost-app1")
     assert rc == 0, output[-3000:]
     assert recap(output)["changed"] == 0, output[-3000:]
-    assert DB_SECRET not in output
+    assert DB_SECRET not in output and REDIS_SECRET not in output
 
 
 def test_check_mode_changes_nothing_on_any_server_and_shows_no_password(host):  # host: keeps file order
@@ -97,7 +98,7 @@ def test_check_mode_changes_nothing_on_any_server_and_shows_no_password(host):  
     assert rc == 0, output[-3000:]
     changed = re.findall(r"^flaskstack-multihost-\w+ +: ok=\d+ +changed=(\d+)", output, re.M)
     assert len(changed) == 4 and set(changed) == {"0"}, output[-3000:]
-    assert DB_SECRET not in output
+    assert DB_SECRET not in output and REDIS_SECRET not in output
 
 
 def probe(client, address):
@@ -261,3 +262,52 @@ def test_balancer_config_has_passive_health_checks(host):
     assert len(servers) == len(APP_SERVERS)
     assert all("max_fails=3 fail_timeout=10s" in line for line in servers)
     assert "proxy_next_upstream error timeout http_502 http_503 http_504;" in config
+
+
+# What Redis answers a client that says PING before logging in.
+REDIS_PROBE = """
+import socket, sys
+try:
+    conn = socket.create_connection((sys.argv[1], 6379), timeout=5)
+except OSError as error:
+    print("unreachable", error)
+    sys.exit(0)
+conn.sendall(b"PING\\r\\n")
+print(conn.recv(4096).decode().strip())
+"""
+
+
+def test_app_servers_enqueue_jobs_in_redis_on_its_own_host(host, site):
+    _default, found = addresses(DB)
+    (private,) = in_network(found, PRIVATE)
+    (public,) = in_network(found, PUBLIC)
+    answered = set()
+    for _attempt in range(6):
+        enqueued = json.loads(site.curl("/jobs", "-XPOST"))
+        assert enqueued["queue"] == "RedisHuey", enqueued
+        answered.add(enqueued["hostname"])
+    assert answered == set(APP_SERVERS.values())
+    server = app_server(DB)
+    # The queue's keys are there, under the app's own user.
+    assert server.check_output("redis-cli -u 'redis://demo:%s@127.0.0.1:6379/0' --no-auth-warning --scan "
+                               "--pattern 'huey.*demo*'" % REDIS_SECRET)
+    listening = server.check_output("ss -ltnH 'sport = :6379'")
+    assert sorted(line.split()[3].rsplit(":", 1)[0] for line in listening.splitlines()) == sorted(["127.0.0.1", private])
+    # Any other host meets a password first; the public address does not answer.
+    host.run("cat > /tmp/redisprobe.py <<'EOF'\n%s\nEOF" % REDIS_PROBE)
+    assert host.check_output("python3 /tmp/redisprobe.py %s" % private).startswith("-NOAUTH")
+    assert host.check_output("python3 /tmp/redisprobe.py %s" % public).startswith("unreachable")
+
+
+@pytest.mark.parametrize("name", ["flaskstack-multihost-lb", "flaskstack-multihost-app2", DB])
+def test_these_servers_were_deployed_over_ssh_as_deploy_with_sudo(name):
+    server = app_server(name)
+    logins = server.check_output("journalctl --no-pager -o cat -u ssh")
+    accepted = [line for line in logins.splitlines() if line.startswith("Accepted ")]
+    assert accepted and all(line.startswith("Accepted publickey for deploy ") for line in accepted), accepted
+    sudo = server.check_output("journalctl --no-pager -o cat _COMM=sudo")
+    assert re.search(r"^\s*deploy : .*USER=root ; COMMAND=", sudo, re.M), sudo[-2000:]
+    if name == "flaskstack-multihost-app2":
+        # Under supervisor, beside an app server under systemd.
+        assert server.check_output("supervisorctl status flaskstack-demo").split()[1] == "RUNNING"
+        assert server.run("systemctl cat flaskstack-demo.service").rc != 0

@@ -134,7 +134,7 @@ def database():
 @app.post("/jobs")
 def enqueue():
     # The web app enqueues, the worker runs: GET /jobs/<id> gives its result.
-    return jsonify(id=where().id, queue=type(huey).__name__), 202
+    return jsonify(id=where().id, queue=type(huey).__name__, hostname=socket.gethostname()), 202
 
 
 @app.get("/jobs/<job_id>")
