@@ -28,14 +28,20 @@ PUBLIC, PRIVATE = "10.202.0.", "10.201.0."
 DB = "flaskstack-multihost-db"
 DB_SECRET = "multihost-db-s3cret"
 REDIS_SECRET = "multihost-redis-s3cret"
-# What PostgreSQL answers a client that asks for the demo database as demo,
-# before any password: R (it asks for the password) or E and why not.
+# What a server at an address and port answers a client's first words, before
+# any password: PostgreSQL (5432) a startup message for the demo database as
+# demo, with R (it asks for the password) or E and why not; Redis (6379) PING.
 PROBE = """
 import socket, struct, sys
+address, port = sys.argv[1], int(sys.argv[2])
 try:
-    conn = socket.create_connection((sys.argv[1], 5432), timeout=5)
+    conn = socket.create_connection((address, port), timeout=5)
 except OSError as error:
     print("unreachable", error)
+    sys.exit(0)
+if port == 6379:
+    conn.sendall(b"PING\\r\\n")
+    print(conn.recv(4096).decode().strip())
     sys.exit(0)
 params = b"user\\0demo\\0database\\0demo\\0\\0"
 conn.sendall(struct.pack("!ii", 8 + len(params), 196608) + params)
@@ -101,9 +107,9 @@ def test_check_mode_changes_nothing_on_any_server_and_shows_no_password(host):  
     assert DB_SECRET not in output and REDIS_SECRET not in output
 
 
-def probe(client, address):
-    client.run("cat > /tmp/pgprobe.py <<'EOF'\n%s\nEOF" % PROBE)
-    return client.check_output("python3 /tmp/pgprobe.py %s" % address)
+def probe(client, address, port=5432):
+    client.run("cat > /tmp/flaskstack-probe.py <<'EOF'\n%s\nEOF" % PROBE)
+    return client.check_output("python3 /tmp/flaskstack-probe.py %s %d" % (address, port))
 
 
 def test_app_servers_reach_their_database_on_its_own_host(site):
@@ -264,19 +270,6 @@ def test_balancer_config_has_passive_health_checks(host):
     assert "proxy_next_upstream error timeout http_502 http_503 http_504;" in config
 
 
-# What Redis answers a client that says PING before logging in.
-REDIS_PROBE = """
-import socket, sys
-try:
-    conn = socket.create_connection((sys.argv[1], 6379), timeout=5)
-except OSError as error:
-    print("unreachable", error)
-    sys.exit(0)
-conn.sendall(b"PING\\r\\n")
-print(conn.recv(4096).decode().strip())
-"""
-
-
 def test_app_servers_enqueue_jobs_in_redis_on_its_own_host(host, site):
     _default, found = addresses(DB)
     (private,) = in_network(found, PRIVATE)
@@ -294,9 +287,8 @@ def test_app_servers_enqueue_jobs_in_redis_on_its_own_host(host, site):
     listening = server.check_output("ss -ltnH 'sport = :6379'")
     assert sorted(line.split()[3].rsplit(":", 1)[0] for line in listening.splitlines()) == sorted(["127.0.0.1", private])
     # Any other host meets a password first; the public address does not answer.
-    host.run("cat > /tmp/redisprobe.py <<'EOF'\n%s\nEOF" % REDIS_PROBE)
-    assert host.check_output("python3 /tmp/redisprobe.py %s" % private).startswith("-NOAUTH")
-    assert host.check_output("python3 /tmp/redisprobe.py %s" % public).startswith("unreachable")
+    assert probe(host, private, 6379).startswith("-NOAUTH")
+    assert probe(host, public, 6379).startswith("unreachable")
 
 
 @pytest.mark.parametrize("name", ["flaskstack-multihost-lb", "flaskstack-multihost-app2", DB])
