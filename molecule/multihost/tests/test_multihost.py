@@ -107,6 +107,16 @@ def test_check_mode_changes_nothing_on_any_server_and_shows_no_password(host):  
     assert DB_SECRET not in output and REDIS_SECRET not in output
 
 
+def test_a_run_limited_to_the_database_server_is_refused_before_any_change(host):  # host: keeps file order
+    # It cannot know what the app servers' apps ask of it: their users and backups would go.
+    rc, output = run_playbook("--limit", DB)
+    assert rc != 0
+    assert re.search(r'flaskstack-multihost-db: the app servers \["flaskstack-multihost-app1", "flaskstack-multihost-app2"\] '
+                     r'were not checked in this run', output), output[-3000:]
+    assert recap(output)["changed"] == 0, output[-3000:]
+    assert "PLAY [PostgreSQL serves the apps' databases]" not in output
+
+
 def probe(client, address, port=5432):
     client.run("cat > /tmp/flaskstack-probe.py <<'EOF'\n%s\nEOF" % PROBE)
     return client.check_output("python3 /tmp/flaskstack-probe.py %s %d" % (address, port))

@@ -163,3 +163,24 @@ def test_a_new_password_is_set_without_a_new_database_or_a_postgresql_restart(ho
         assert rc == 0, output[-3000:]
     assert environment(host)["DATABASE_URL"] == old["DATABASE_URL"]
     host.run("psql '%s' -XAtc 'drop table kept'" % old["DATABASE_URL"])
+
+
+def test_a_redis_whose_data_is_in_a_snapshot_only_is_refused_not_emptied(host):
+    """A Redis the role takes over (here: this one, with its append-only file moved away and its
+    data saved in dump.rdb at shutdown) would start empty if appendonly were turned on by a restart."""
+    host.run_expect([0], "redis-cli --user demo --pass '%s' --no-auth-warning set kept-key kept-value"
+                    % host.ansible.get_variables()["flaskstack_apps"][0]["flaskstack_app_redis_password"])
+    host.run_expect([0], "systemctl stop redis-server")
+    try:
+        host.run_expect([0], "test -s /var/lib/redis/dump.rdb && mv /var/lib/redis/appendonlydir /root/appendonlydir.kept")
+        rc, output = run_playbook()
+        assert rc != 0
+        assert "Redis holds data in /var/lib/redis/dump.rdb and has no append-only file yet" in output, output[-3000:]
+        assert recap(output)["changed"] == 0, output[-3000:]
+        assert host.run("systemctl is-active redis-server").stdout.strip() != "active"
+    finally:
+        host.run("mv /root/appendonlydir.kept /var/lib/redis/appendonlydir")
+        host.run_expect([0], "systemctl start redis-server")
+    kept = host.check_output("redis-cli --user demo --pass '%s' --no-auth-warning get kept-key"
+                             % host.ansible.get_variables()["flaskstack_apps"][0]["flaskstack_app_redis_password"])
+    assert kept == "kept-value"

@@ -101,8 +101,9 @@ def ship(config, path, run=subprocess.run):
     argv = shlex.split(config["ship"]) + [path]
     proc = run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
     if proc.returncode != 0:
-        raise Failure("the ship command %s failed with exit code %d (the backup is kept at %s): %s"
-                      % (config["ship"], proc.returncode, path, _text(proc.stdout)))
+        # Its program only: the rest may hold a credential, and this reaches the journal.
+        raise Failure("the ship command (%s ...) failed with exit code %d (the backup is kept at %s): %s"
+                      % (argv[0], proc.returncode, path, _text(proc.stdout)))
 
 
 def backup(config, names, out=sys.stdout, err=sys.stderr, run=subprocess.run):

@@ -101,7 +101,9 @@ def test_the_ship_command_gets_the_new_file_and_its_failure_keeps_the_backup(db)
     assert db.backup(db.config, [], out=out, err=err, run=run) == 1
     (path,) = out.getvalue().split()
     assert shipped == [["rclone", "copy", "--immutable", path]]
-    assert "failed with exit code 3 (the backup is kept at %s): no remote named" % path in err.getvalue()
+    assert "the ship command (rclone ...) failed with exit code 3 (the backup is kept at %s): no remote named" % path \
+        in err.getvalue()
+    assert "--immutable" not in err.getvalue()
     assert os.path.exists(path)
 
 
