@@ -20,7 +20,6 @@ from ansible_collections.flaskstack.deploy.plugins.filter.peer_address import pe
 # roles' default for it (tests/unit/plugins/filter/test_app_services.py holds them to it).
 PORT = {"postgresql": ("postgresql_port", 5432), "redis": ("redis_port", 6379)}
 GROUP = {"postgresql": "dbservers", "redis": "redisservers"}
-SCHEME = {"postgresql": "postgresql", "redis": "redis"}
 
 
 def _host_part(address):
@@ -30,7 +29,8 @@ def _host_part(address):
 def _url(request, address, port):
     secret = "%s:%s" % (quote(str(request["user"]), safe=""), quote(str(request["password"]), safe=""))
     path = quote(str(request["name"]), safe="") if request["service"] == "postgresql" else "0"
-    return "%s://%s@%s:%s/%s" % (SCHEME[request["service"]], secret, _host_part(address), port, path)
+    # The service's name is its URL scheme.
+    return "%s://%s@%s:%s/%s" % (request["service"], secret, _host_part(address), port, path)
 
 
 def app_services(requests, host, host_vars):
