@@ -15,7 +15,7 @@ import shutil
 import pytest
 import testinfra
 
-from conftest import LoadLoop, Site, recap, run_playbook
+from conftest import LoadLoop, Site, listeners, recap, run_playbook
 
 testinfra_hosts = ["flaskstack-multihost-lb"]
 
@@ -146,8 +146,7 @@ def test_the_database_refuses_every_host_but_the_app_servers(host):
     assert refused.startswith("E") and "no pg_hba.conf entry for host" in refused, refused
     # It listens on its private address and localhost only.
     assert probe(app_server("flaskstack-multihost-app1"), public).startswith("unreachable")
-    listening = app_server(DB).check_output("ss -ltnH 'sport = :5432'")
-    assert sorted(line.split()[3].rsplit(":", 1)[0] for line in listening.splitlines()) == sorted(["127.0.0.1", private])
+    assert listeners(app_server(DB), 5432) == sorted(["127.0.0.1", private])
 
 
 def test_balancer_reaches_both_app_servers(site):
@@ -294,8 +293,7 @@ def test_app_servers_enqueue_jobs_in_redis_on_its_own_host(host, site):
     # The queue's keys are there, under the app's own user.
     assert server.check_output("redis-cli -u 'redis://demo:%s@127.0.0.1:6379/0' --no-auth-warning --scan "
                                "--pattern 'huey.*demo*'" % REDIS_SECRET)
-    listening = server.check_output("ss -ltnH 'sport = :6379'")
-    assert sorted(line.split()[3].rsplit(":", 1)[0] for line in listening.splitlines()) == sorted(["127.0.0.1", private])
+    assert listeners(server, 6379) == sorted(["127.0.0.1", private])
     # Any other host meets a password first; the public address does not answer.
     assert probe(host, private, 6379).startswith("-NOAUTH")
     assert probe(host, public, 6379).startswith("unreachable")

@@ -165,6 +165,12 @@ def _note_run(argv, seconds, cpu, output):
                                   seconds=round(seconds, 2), cpu=round(cpu, 2), results=results)) + "\n")
 
 
+def listeners(host, port):
+    """The addresses a TCP port listens on, as ss gives them, sorted ([::1] for IPv6)."""
+    out = host.check_output("ss -ltnH 'sport = :%d'" % port)
+    return sorted(line.split()[3].rsplit(":", 1)[0] for line in out.splitlines())
+
+
 def recap(output):
     """The counters of the PLAY RECAP line, as a dict."""
     output = re.sub(r"\x1b\[[0-9;]*m", "", output)

@@ -4,7 +4,7 @@ pytest loads molecule/shared/tests/conftest.py only for tests next to it; a
 scenario with its own tests (tls, multihost) imports the helpers from here:
 
     sys.path.insert(0, <this directory>)
-    from shared_helpers import LoadLoop, Site, recap, run_playbook
+    from shared_helpers import LoadLoop, Site, listeners, recap, run_playbook
 """
 
 import importlib.util
@@ -19,3 +19,4 @@ LoadLoop = _SHARED.LoadLoop
 Site = _SHARED.Site
 run_playbook = _SHARED.run_playbook
 recap = _SHARED.recap
+listeners = _SHARED.listeners

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from conftest import only_in_scenarios, recap, run_playbook
+from conftest import listeners, only_in_scenarios, recap, run_playbook
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -27,11 +27,6 @@ def environment(host):
     """The demo app's environment file, as a dict."""
     text = host.check_output("cat /etc/flaskstack/demo/environment")
     return dict(line.split("=", 1) for line in text.splitlines() if line and not line.startswith("#"))
-
-
-def listeners(host, port):
-    out = host.check_output("ss -ltnH 'sport = :%d'" % port)
-    return sorted(line.split()[3].rsplit(":", 1)[0] for line in out.splitlines())
 
 
 def test_a_job_goes_through_redis_to_a_worker_of_the_app(host, site):
