@@ -34,6 +34,11 @@ description:
     releases beyond O(keep). The live and the previous release are never
     removed, nor are directories whose name starts with a dot (builds in
     progress).
+  - With O(venv), the app's live virtualenv link switches with the live
+    release, to the virtualenv the release links to (its C(.flaskstack-venv),
+    which M(flaskstack.deploy.release_venv) makes), so a rollback brings back
+    the packages too; with O(venvs_dir), virtualenvs in it that no remaining
+    release links to are pruned with the releases.
   - Refuses to replace a live or previous path that is not a symbolic link,
     so that a directory someone put there is never lost.
   - Supports check mode and diff mode.
@@ -48,8 +53,9 @@ options:
     description:
       - Name of the release, a directory in O(releases_dir).
       - Letters, digits, C(.), C(_) and C(-); not C(.) or C(..).
+      - Required with O(state=staged) and O(state=live); without it, O(state=present) only
+        looks at the links.
     type: str
-    required: true
   live:
     description: The symbolic link to the live release.
     type: path
@@ -87,6 +93,18 @@ options:
     choices: [present, staged, live]
     default: present
     version_added: "0.4.0"
+  venv:
+    description:
+      - The symbolic link to the live release's virtualenv. A directory at
+        this path that holds the stamp of M(flaskstack.deploy.venv_packages)
+        (the one virtualenv every release shared before releases had their
+        own) is replaced by the link; any other directory is refused.
+    type: path
+    version_added: "0.5.0"
+  venvs_dir:
+    description: Directory of the app's virtualenvs, pruned with O(state=live).
+    type: path
+    version_added: "0.5.0"
   src:
     description:
       - With O(state=staged), a directory on the controller whose files become the build's
@@ -170,7 +188,7 @@ settled:
   description:
     - Whether O(release) is already live and no release is beyond O(keep), so that O(state=live)
       would change nothing; a caller can then leave it out (one host call less on a run that
-      deploys nothing).
+      deploys nothing). With O(venv), also that the live virtualenv is the release's.
   returned: always
   type: bool
   version_added: "0.4.0"
@@ -183,6 +201,27 @@ pruned:
   returned: always
   type: list
   elements: str
+venv:
+  description: The virtualenv the release links to (C(.flaskstack-venv)); empty when it has none.
+  returned: always
+  type: str
+  version_added: "0.5.0"
+was_venv:
+  description: The virtualenv the O(venv) link pointed to before, resolved; empty when it was no link.
+  returned: always
+  type: str
+  version_added: "0.5.0"
+venv_switched:
+  description: Whether the O(venv) link changed (or would).
+  returned: with O(state=live)
+  type: bool
+  version_added: "0.5.0"
+pruned_venvs:
+  description: Virtualenvs of O(venvs_dir) removed (or that would be), as no release links to them any more.
+  returned: with O(state=live)
+  type: list
+  elements: str
+  version_added: "0.5.0"
 build:
   description: The build directory of O(state=staged).
   returned: when O(state=staged)
@@ -202,6 +241,11 @@ import tarfile
 import time
 
 from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.flaskstack.deploy.plugins.module_utils.venv import STAMP
+
+# A release's link to its virtualenv (release_venv).
+VENV_LINK = ".flaskstack-venv"
 
 RELEASE_NAME = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 
@@ -345,16 +389,75 @@ def stage(module, releases_dir, params, result, diff):
                               else "made afresh, empty")
 
 
-def describe(live, previous, listed):
-    return "live: %s\nprevious: %s\nreleases:\n%s" % (
-        live or "(none)", previous or "(none)", "".join("  %s\n" % os.path.basename(path) for path in listed))
+def release_venv(release):
+    """Where the release's virtualenv link points, or '' when it has none."""
+    link = os.path.join(release, VENV_LINK)
+    return os.readlink(link) if os.path.islink(link) else ""
+
+
+def venvs_in_use(releases_dir, gone, live_venv):
+    """The virtualenvs that the live link, the releases (but those in gone)
+    and the builds in progress point to, resolved."""
+    used = {os.path.realpath(live_venv)} if live_venv else set()
+    for name in os.listdir(releases_dir) if os.path.isdir(releases_dir) else []:
+        path = os.path.join(releases_dir, name)
+        target = release_venv(path)
+        if target and os.path.realpath(path) not in gone:
+            used.add(os.path.realpath(target))
+    return used
+
+
+def venvs_to_prune(venvs_dir, used):
+    """The virtualenv directories of venvs_dir not in used (hidden entries and files are not virtualenvs)."""
+    if not venvs_dir or not os.path.isdir(venvs_dir):
+        return []
+    return sorted(os.path.join(venvs_dir, name) for name in os.listdir(venvs_dir)
+                  if not name.startswith(".") and os.path.isdir(os.path.join(venvs_dir, name))
+                  and not os.path.islink(os.path.join(venvs_dir, name))
+                  and os.path.realpath(os.path.join(venvs_dir, name)) not in used)
+
+
+def shared_venv(link):
+    """Whether the path of the live virtualenv link holds the virtualenv every
+    release shared before they had their own (a directory with
+    venv_packages' stamp), which the link replaces. Fails for anything
+    else there that is not a link: it would be replaced."""
+    if os.path.islink(link) or not os.path.lexists(link):
+        return False
+    if os.path.isdir(link) and os.path.isfile(os.path.join(link, STAMP)):
+        return True
+    raise ValueError("%s is a %s that flaskstack.deploy did not make; it is left as it is" % (
+        link, "directory" if os.path.isdir(link) else "file"))
+
+
+def switch_venv(module, link, target):
+    """The live virtualenv link points to target; True when it changed.
+
+    The shared virtualenv of releases without their own (shared_venv) is
+    moved aside and removed."""
+    if shared_venv(link):
+        if module.check_mode:
+            return True
+        aside = os.path.join(os.path.dirname(link), ".%s.shared.%d" % (os.path.basename(link), os.getpid()))
+        os.rename(link, aside)
+        point(link, target, False)
+        shutil.rmtree(aside)
+        return True
+    return point(link, target, module.check_mode)
+
+
+def describe(live, previous, listed, venv="", venvs=()):
+    return "live: %s\nprevious: %s\n%sreleases:\n%s%s" % (
+        live or "(none)", previous or "(none)", "virtualenv: %s\n" % venv if venv else "",
+        "".join("  %s\n" % os.path.basename(path) for path in listed),
+        "virtualenvs:\n%s" % "".join("  %s\n" % os.path.basename(path) for path in venvs) if venvs else "")
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
             releases_dir=dict(type="path", required=True),
-            release=dict(type="str", required=True),
+            release=dict(type="str"),
             live=dict(type="path", required=True),
             previous=dict(type="path", required=True),
             group=dict(type="str", default="root"),
@@ -363,23 +466,28 @@ def main():
             state=dict(type="str", choices=["present", "staged", "live"], default="present"),
             src=dict(type="path"),
             archive=dict(type="path"),
+            venv=dict(type="path"),
+            venvs_dir=dict(type="path"),
         ),
+        required_if=[("state", "staged", ["release"]), ("state", "live", ["release"])],
         supports_check_mode=True,
     )
     params = module.params
     releases_dir = os.path.normpath(params["releases_dir"])
-    if not RELEASE_NAME.match(params["release"]) or params["release"] in (".", ".."):
+    if params["release"] is not None and (not RELEASE_NAME.match(params["release"])
+                                          or params["release"] in (".", "..")):
         module.fail_json(msg="release %r must be a directory name: letters, digits, '.', '_' and '-'" % params["release"])
     if params["keep"] < 2:
         module.fail_json(msg="keep is %d; it must be 2 or more, to keep a release to roll back to" % params["keep"])
     if os.path.normpath(params["live"]) == os.path.normpath(params["previous"]):
         module.fail_json(msg="live and previous are both %s; they must be two links" % params["live"])
-    release = os.path.join(releases_dir, params["release"])
+    # Without a release, only the links are looked at.
+    release = os.path.join(releases_dir, params["release"]) if params["release"] is not None else None
     for name in params["files"]:
         if os.path.isabs(name) or ".." in name.split("/") or not name.strip("/."):
             module.fail_json(msg="files: %r must be a path inside the release, relative to it" % name)
-    result = dict(changed=False, exists=os.path.isdir(release), switched=False, pruned=[],
-                  found=[name for name in params["files"] if os.path.lexists(os.path.join(release, name))])
+    result = dict(changed=False, exists=bool(release) and os.path.isdir(release), switched=False, pruned=[],
+                  found=[name for name in params["files"] if release and os.path.lexists(os.path.join(release, name))])
     try:
         result["was_live"] = link_target(params["live"])
         result["was_previous"] = link_target(params["previous"])
@@ -388,10 +496,20 @@ def main():
 
     # Compared resolved, so that a releases directory reached through a
     # symbolic link is still recognised; links are written as given.
-    resolved = os.path.realpath(release)
+    resolved = os.path.realpath(release) if release else ""
     listed = releases(os.path.realpath(releases_dir)) if os.path.isdir(releases_dir) else []
-    result["settled"] = (result["exists"] and result["was_live"] == resolved
-                         and not to_prune(listed, [resolved, result["was_previous"]], params["keep"]))
+    result["venv"] = release_venv(release) if release else ""
+    result["was_venv"] = os.path.realpath(params["venv"]) if params["venv"] and os.path.islink(params["venv"]) else ""
+    try:
+        if params["venv"]:
+            shared_venv(params["venv"])
+    except ValueError as error:
+        module.fail_json(msg=str(error), **result)
+    prunable = to_prune(listed, [resolved, result["was_previous"]], params["keep"])
+    result["settled"] = (result["exists"] and result["was_live"] == resolved and not prunable
+                         and (not params["venv"] or not result["venv"]
+                              or result["was_venv"] == os.path.realpath(result["venv"]))
+                         and not venvs_to_prune(params["venvs_dir"], venvs_in_use(releases_dir, [], result["was_venv"])))
 
     diff = dict(before={}, after={})
     if not os.path.isdir(releases_dir):
@@ -420,19 +538,34 @@ def main():
     if params["state"] == "live":
         if not result["exists"] and not module.check_mode:
             module.fail_json(msg="release %s does not exist; it cannot go live" % release, **result)
-        before = describe(result["was_live"], result["was_previous"], listed)
+        venvs_before = venvs_to_prune(params["venvs_dir"], set())
+        before = describe(result["was_live"], result["was_previous"], listed, result["was_venv"], venvs_before)
         previous = result["was_previous"]
         if result["was_live"] not in ("", resolved):
             point(params["previous"], result["was_live"], module.check_mode)
             previous = result["was_live"]
         result["switched"] = point(params["live"], release, module.check_mode)
+        # A release built before releases had virtualenvs of their own keeps the live one.
+        result["venv_switched"] = bool(params["venv"] and result["venv"]) and switch_venv(
+            module, params["venv"], result["venv"])
         result["pruned"] = to_prune(listed, [resolved, previous], params["keep"])
         for path in result["pruned"]:
             if not module.check_mode:
                 shutil.rmtree(path)
+        result["pruned_venvs"] = []
+        if params["venvs_dir"]:
+            live_venv = result["venv"] if result["venv_switched"] else result["was_venv"]
+            used = venvs_in_use(releases_dir, result["pruned"], live_venv)
+            result["pruned_venvs"] = venvs_to_prune(params["venvs_dir"], used)
+            for path in result["pruned_venvs"]:
+                if not module.check_mode:
+                    shutil.rmtree(path)
         after = describe(resolved, previous, [path for path in listed if path not in result["pruned"]]
-                         + ([] if resolved in listed else [resolved]))
-        result["changed"] = result["changed"] or before != after or result["switched"]
+                         + ([] if resolved in listed else [resolved]),
+                         os.path.realpath(result["venv"]) if result["venv_switched"] else result["was_venv"],
+                         [path for path in venvs_before if path not in result["pruned_venvs"]])
+        result["changed"] = (result["changed"] or before != after or result["switched"] or result["venv_switched"]
+                             or bool(result["pruned_venvs"]))
         diff["before"]["releases"], diff["after"]["releases"] = before, after
 
     if module._diff:

@@ -117,89 +117,20 @@ stderr:
   type: str
 """
 
-import glob
-import hashlib
-import json
 import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-STAMP = ".flaskstack-packages.json"
-
-
-def distributions(venv):
-    """Sorted names of the distributions installed in the venv (their metadata directories)."""
-    found = []
-    for site in glob.glob(os.path.join(venv, "lib", "python*", "site-packages")):
-        found.extend(name for name in os.listdir(site) if name.endswith((".dist-info", ".egg-info", ".egg-link")))
-    return sorted(found)
-
-
-def state_key(venv, asked):
-    """What the stamp is keyed on: what was asked, the venv's Python and its distributions."""
-    try:
-        with open(os.path.join(venv, "pyvenv.cfg"), "rb") as handle:
-            python = hashlib.sha256(handle.read()).hexdigest()
-    except (IOError, OSError):
-        python = ""
-    text = json.dumps([asked, python, distributions(venv)], sort_keys=True)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def read_stamp(venv):
-    try:
-        with open(os.path.join(venv, STAMP)) as handle:
-            stamp = json.load(handle)
-    except (IOError, OSError, ValueError):
-        return {}
-    return stamp if isinstance(stamp, dict) else {}
-
-
-def write_stamp(venv, name, key):
-    """Records key under name, atomically; other names keep theirs."""
-    stamp = read_stamp(venv)
-    stamp[name] = key
-    path = os.path.join(venv, STAMP)
-    temporary = "%s.%d.tmp" % (path, os.getpid())
-    with open(temporary, "w") as handle:
-        json.dump(stamp, handle, sort_keys=True)
-    os.chmod(temporary, 0o644)
-    os.rename(temporary, path)
-
-
-INCLUDES = ("-r", "--requirement", "-c", "--constraint")
-
-
-def file_digests(path, seen=None):
-    """[(path, sha256)] of a requirements file and of the files it includes
-    (-r, -c), in the order pip reads them; fails for a file that cannot be read."""
-    seen = [] if seen is None else seen
-    if path in [name for name, _digest in seen]:
-        return seen
-    with open(path, "rb") as handle:
-        content = handle.read()
-    seen.append((path, hashlib.sha256(content).hexdigest()))
-    for line in content.decode("utf-8", "replace").splitlines():
-        line = line.split(" #", 1)[0].strip()
-        for option in INCLUDES:
-            if line.startswith(option + "=") or line.startswith(option + " ") or (
-                    len(option) == 2 and line.startswith(option) and len(line) > 2):
-                name = line[len(option):].lstrip("= ").strip()
-                if name and "://" not in name:
-                    file_digests(os.path.join(os.path.dirname(path), name), seen)
-                break
-    return seen
+from ansible_collections.flaskstack.deploy.plugins.module_utils.venv import (
+    fill, requirements_digests, write_stamp)
 
 
 def asked_for(params):
     """What was asked, as the stamp sees it: the package list, or the
-    content of the requirements file and of those it includes (not their
-    paths: a release is built in one directory and then renamed)."""
+    content of the requirements file and of those it includes."""
     if params["packages"] is not None:
         return {"packages": params["packages"]}
-    top = os.path.dirname(params["requirements"])
-    return {"requirements": [(os.path.relpath(name, top), digest)
-                             for name, digest in file_digests(params["requirements"])]}
+    return {"requirements": requirements_digests(params["requirements"])}
 
 
 def pip_arguments(params):
@@ -224,7 +155,6 @@ def main():
     )
     params = module.params
     venv = params["path"]
-    pip = os.path.join(venv, "bin", "pip")
     result = dict(changed=False, created=False, installed=[], pip_ran=False)
 
     if not os.path.exists(os.path.join(venv, "bin", "python")):
@@ -242,42 +172,9 @@ def main():
         asked = asked_for(params)
     except (IOError, OSError) as error:
         module.fail_json(msg="the requirements file cannot be read: %s" % error, **result)
-    key = state_key(venv, asked)
-    if read_stamp(venv).get(params["stamp"]) == key:
-        module.exit_json(**result)
-
-    result["pip_ran"] = True
-    arguments = pip_arguments(params)
-    rc, out, err = module.run_command([pip, "install", "--dry-run", "--quiet", "--report", "-"] + arguments)
-    if rc == 0:
-        try:
-            plan = json.loads(out)["install"]
-            result["installed"] = ["%s==%s" % (item["metadata"]["name"], item["metadata"]["version"]) for item in plan]
-        except (ValueError, KeyError, TypeError):
-            module.fail_json(msg="pip's report of what it would install cannot be read", rc=rc, stdout=out, stderr=err,
-                             **result)
-        if not result["installed"]:
-            if not module.check_mode:
-                write_stamp(venv, params["stamp"], key)
-            module.exit_json(**result)
-    elif "--dry-run" not in err and "--report" not in err:
-        # pip ran and refused: a requirement it cannot read or find.
-        module.fail_json(msg="pip install --dry-run failed", rc=rc, stdout=out, stderr=err, **result)
-
-    # Something is missing, or this pip is too old to say what.
-    result["changed"] = True
-    if module.check_mode:
-        module.exit_json(**result)
-    before = set(distributions(venv))
-    rc, out, err = module.run_command([pip, "install"] + arguments)
-    if rc != 0:
-        module.fail_json(msg="pip install failed", rc=rc, stdout=out, stderr=err, **result)
-    after = distributions(venv)
-    if not result["installed"]:
-        result["installed"] = sorted(name.rsplit(".", 1)[0].replace("-", "==", 1)
-                                     for name in set(after) - before)
-        result["changed"] = result["created"] or set(after) != before
-    write_stamp(venv, params["stamp"], state_key(venv, asked))
+    key = fill(module, venv, params["stamp"], asked, pip_arguments(params), result)
+    if key is not None and not module.check_mode:
+        write_stamp(venv, params["stamp"], key)
     module.exit_json(**result)
 
 

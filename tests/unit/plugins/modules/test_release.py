@@ -667,3 +667,339 @@ def test_settled_when_the_release_is_live_and_none_is_beyond_keep(capsys, root):
     assert run(capsys, check_mode=True, **arguments(root, "r3", state="live", keep=3))["changed"] is False
     assert run(capsys, check_mode=True, **arguments(root, "r3", state="live", keep=2))["changed"] is True
     assert entries(releases) == ["r1", "r2", "r3"]
+
+
+# The live virtualenv: each release links to its own (release_venv's
+# .flaskstack-venv), plain directories here; the app's venv link follows the
+# live release.
+
+VENV_LINK = ".flaskstack-venv"
+
+
+def venv_arguments(root, release, **extra):
+    return arguments(root, release, venv=str(root / "venv"), venvs_dir=str(root / "venvs"), **extra)
+
+
+def give_venvs(root, links):
+    """Virtualenvs in venvs/ (directories) and the releases' links to them, as
+    {release: venv name}; a release keeps its mtime (the releases' order)."""
+    venvs = root / "venvs"
+    venvs.mkdir(exist_ok=True)
+    for release, name in links.items():
+        (venvs / name).mkdir(exist_ok=True)
+        (venvs / name / "pyvenv.cfg").write_text("home = /usr/bin\n")
+        path = root / "releases" / release
+        mtime = os.stat(str(path)).st_mtime
+        os.symlink(str(venvs / name), str(path / VENV_LINK))
+        os.utime(str(path), (mtime, mtime))
+    return venvs
+
+
+def shared_venv(root, stamped):
+    """A directory where the venv link goes: the virtualenv all releases shared
+    before they had their own (with venv_packages' stamp), or someone else's."""
+    path = root / "venv"
+    (path / "bin").mkdir(parents=True)
+    (path / "bin" / "python").write_text("")
+    if stamped:
+        (path / ".flaskstack-packages.json").write_text('{"base": "0123"}')
+    else:
+        (path / "precious.txt").write_text("someone's work\n")
+    return path
+
+
+def test_live_switches_the_venv_link_to_the_release_s_venv(capsys, root):
+    releases = make_releases(root, ["r1", "r2"])
+    venvs = give_venvs(root, {"r1": "a", "r2": "b"})
+    first = run(capsys, **venv_arguments(root, "r1", state="live"))
+    assert not first.get("failed"), first
+    assert first["venv_switched"] is True and first["was_venv"] == ""
+    assert os.readlink(str(root / "venv")) == str(venvs / "a")
+
+    before = snapshot(root.parent)
+    check = run(capsys, check_mode=True, **venv_arguments(root, "r2", state="live"))
+    assert check["changed"] is True and check["venv_switched"] is True
+    assert snapshot(root.parent) == before
+
+    second = run(capsys, **venv_arguments(root, "r2", state="live"))
+    assert second["switched"] is True and second["venv_switched"] is True and second["changed"] is True
+    assert second["venv"] == str(venvs / "b") and second["was_venv"] == real(venvs / "a")
+    assert os.readlink(str(root / "venv")) == str(venvs / "b")
+    assert os.readlink(str(root / "current")) == str(releases / "r2")
+    # The previous release still links to its own.
+    assert second["pruned_venvs"] == [] and entries(venvs) == ["a", "b"]
+
+    again = run(capsys, **venv_arguments(root, "r2", state="live"))
+    assert again["changed"] is False and again["venv_switched"] is False and again["pruned_venvs"] == []
+    assert again["was_venv"] == real(venvs / "b")
+
+
+def test_a_venv_link_pointing_elsewhere_is_switched_back_on_the_live_release(capsys, root):
+    make_releases(root, ["r1", "r2"])
+    venvs = give_venvs(root, {"r1": "a", "r2": "b"})
+    run(capsys, **venv_arguments(root, "r2", state="live"))
+    os.unlink(str(root / "venv"))
+    os.symlink(str(venvs / "a"), str(root / "venv"))
+    # The live release is unchanged; its virtualenv is not the live one.
+    result = run(capsys, **venv_arguments(root, "r2", state="live"))
+    assert result["switched"] is False
+    assert result["venv_switched"] is True and result["changed"] is True
+    assert os.readlink(str(root / "venv")) == str(venvs / "b")
+
+
+def test_a_release_without_a_venv_of_its_own_keeps_the_live_venv(capsys, root):
+    releases = make_releases(root, ["r1", "r2"])
+    venvs = give_venvs(root, {"r1": "a"})
+    run(capsys, **venv_arguments(root, "r1", state="live"))
+    result = run(capsys, **venv_arguments(root, "r2", state="live"))
+    assert not result.get("failed"), result
+    assert result["switched"] is True and result["venv_switched"] is False
+    assert result["venv"] == ""
+    assert os.readlink(str(root / "venv")) == str(venvs / "a")
+    assert os.readlink(str(root / "current")) == str(releases / "r2")
+    assert result["pruned_venvs"] == [] and entries(venvs) == ["a"]
+
+
+def test_settled_also_needs_the_live_venv_to_be_the_release_s(capsys, root):
+    make_releases(root, ["r1", "r2"])
+    venvs = give_venvs(root, {"r1": "a", "r2": "b"})
+    run(capsys, **venv_arguments(root, "r1", state="live"))
+    run(capsys, **venv_arguments(root, "r2", state="live"))
+    looked = run(capsys, **venv_arguments(root, "r2"))
+    assert looked["settled"] is True
+    assert looked["venv"] == str(venvs / "b") and looked["was_venv"] == real(venvs / "b")
+
+    os.unlink(str(root / "venv"))
+    os.symlink(str(venvs / "a"), str(root / "venv"))
+    looked = run(capsys, **venv_arguments(root, "r2"))
+    assert looked["settled"] is False and looked["was_venv"] == real(venvs / "a")
+    assert looked["changed"] is False and os.readlink(str(root / "venv")) == str(venvs / "a")
+    # Without venv, only the release links count.
+    assert run(capsys, **arguments(root, "r2"))["settled"] is True
+    # And state=live agrees.
+    assert run(capsys, check_mode=True, **venv_arguments(root, "r2", state="live"))["changed"] is True
+    run(capsys, **venv_arguments(root, "r2", state="live"))
+    assert run(capsys, **venv_arguments(root, "r2"))["settled"] is True
+
+
+def test_settled_with_no_venv_link_yet_is_false_for_a_release_with_a_venv(capsys, root):
+    releases = make_releases(root, ["r1"])
+    give_venvs(root, {"r1": "a"})
+    os.symlink(str(releases / "r1"), str(root / "current"))
+    looked = run(capsys, **venv_arguments(root, "r1"))
+    assert looked["settled"] is False and looked["was_venv"] == ""
+    # The shared directory of before is no link either.
+    shared_venv(root, stamped=True)
+    assert run(capsys, **venv_arguments(root, "r1"))["settled"] is False
+
+
+def test_the_shared_venv_directory_is_replaced_by_the_link_and_removed(capsys, root):
+    releases = make_releases(root, ["r1", "r2"])
+    venvs = give_venvs(root, {"r2": "b"})
+    os.symlink(str(releases / "r1"), str(root / "current"))
+    shared = shared_venv(root, stamped=True)
+
+    before = snapshot(root.parent)
+    check = run(capsys, check_mode=True, **venv_arguments(root, "r2", state="live"))
+    assert not check.get("failed"), check
+    assert check["venv_switched"] is True and check["changed"] is True and check["was_venv"] == ""
+    assert snapshot(root.parent) == before
+
+    result = run(capsys, **venv_arguments(root, "r2", state="live"))
+    assert not result.get("failed"), result
+    assert result["venv_switched"] is True and result["was_venv"] == ""
+    assert shared.is_symlink() and os.readlink(str(shared)) == str(venvs / "b")
+    # Removed, nothing left beside it.
+    assert entries(root) == ["current", "previous", "releases", "venv", "venvs"]
+    assert run(capsys, **venv_arguments(root, "r2"))["settled"] is True
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_a_venv_directory_flaskstack_did_not_make_is_refused_and_kept(capsys, root, check_mode):
+    releases = make_releases(root, ["r1", "r2"])
+    give_venvs(root, {"r2": "b"})
+    os.symlink(str(releases / "r1"), str(root / "current"))
+    taken = shared_venv(root, stamped=False)
+    before = snapshot(taken)
+    result = run(capsys, check_mode=check_mode, **venv_arguments(root, "r2", state="live"))
+    assert result.get("failed") is True
+    assert str(taken) in result["msg"] and "did not make" in result["msg"]
+    assert taken.is_dir() and not taken.is_symlink()
+    assert snapshot(taken) == before
+    assert (taken / "precious.txt").read_text() == "someone's work\n"
+    assert entries(root / "venvs") == ["b"]
+    # Refused before anything changed: the code did not switch either.
+    assert os.readlink(str(root / "current")) == str(releases / "r1")
+    assert not os.path.lexists(str(root / "previous"))
+
+
+def test_a_file_where_the_venv_link_goes_is_refused_and_kept(capsys, root):
+    releases = make_releases(root, ["r1", "r2"])
+    give_venvs(root, {"r2": "b"})
+    os.symlink(str(releases / "r1"), str(root / "current"))
+    (root / "venv").write_text("notes\n")
+    result = run(capsys, **venv_arguments(root, "r2", state="live"))
+    assert result.get("failed") is True and "is a file" in result["msg"], result
+    assert (root / "venv").read_text() == "notes\n"
+    assert os.readlink(str(root / "current")) == str(releases / "r1")
+
+
+def test_a_file_among_the_venvs_is_no_venv_and_is_left(capsys, root):
+    releases = make_releases(root, ["r1", "r2"])
+    venvs = give_venvs(root, {"r1": "a", "r2": "b"})
+    (venvs / "stray.txt").write_text("x\n")
+    os.symlink(str(releases / "r1"), str(root / "current"))
+    result = run(capsys, **venv_arguments(root, "r2", state="live"))
+    assert not result.get("failed"), result
+    assert result["pruned_venvs"] == []
+    assert (venvs / "stray.txt").exists()
+
+
+def test_a_venv_left_to_prune_unsettles_the_release_and_the_diff_shows_it(capsys, root):
+    releases = make_releases(root, ["r1", "r2"])
+    venvs = give_venvs(root, {"r1": "a", "r2": "a"})
+    os.symlink(str(releases / "r2"), str(root / "current"))
+    os.symlink(str(releases / "r1"), str(root / "previous"))
+    os.symlink(str(venvs / "a"), str(root / "venv"))
+    look = run(capsys, **venv_arguments(root, "r2"))
+    assert look["settled"], look
+    (venvs / "d").mkdir()  # left by a build whose pip failed
+    look = run(capsys, **venv_arguments(root, "r2"))
+    assert not look["settled"], look
+    live = run(capsys, diff=True, **venv_arguments(root, "r2", state="live"))
+    assert live["changed"] and live["pruned_venvs"] == [str(venvs / "d")]
+    assert "  d\n" in live["diff"]["before"] and "  d\n" not in live["diff"]["after"]
+    assert "virtualenv: %s" % real(venvs / "a") in live["diff"]["after"]
+
+
+def test_the_diff_names_the_virtualenv_it_switches_to(capsys, root):
+    releases = make_releases(root, ["r1", "r2"])
+    venvs = give_venvs(root, {"r1": "a", "r2": "b"})
+    os.symlink(str(releases / "r2"), str(root / "current"))
+    os.symlink(str(venvs / "a"), str(root / "venv"))
+    live = run(capsys, diff=True, **venv_arguments(root, "r2", state="live"))
+    assert live["venv_switched"] and live["changed"]
+    assert "virtualenv: %s" % real(venvs / "a") in live["diff"]["before"]
+    assert "virtualenv: %s" % real(venvs / "b") in live["diff"]["after"]
+
+
+def test_venvs_no_release_links_to_are_pruned_with_the_releases(capsys, root):
+    releases = make_releases(root, ["r1", "r2", "r3", "r4"])
+    build = releases / ".build-r5"
+    build.mkdir()
+    # a: r1 and r2's, which go; b: the previous one's; c: the live one's; e: a build's.
+    venvs = give_venvs(root, {"r1": "a", "r2": "a", "r3": "b", "r4": "c", ".build-r5": "e"})
+    (venvs / "d").mkdir()  # no release links to it (a build that failed)
+    (venvs / ".partial").mkdir()  # hidden: never pruned
+    os.symlink(str(releases / "r3"), str(root / "current"))
+    os.symlink(str(venvs / "b"), str(root / "venv"))
+
+    before = snapshot(root.parent)
+    check = run(capsys, check_mode=True, **venv_arguments(root, "r4", state="live", keep=2))
+    assert not check.get("failed"), check
+    assert check["pruned"] == [real(releases / "r2"), real(releases / "r1")]
+    assert check["pruned_venvs"] == [str(venvs / "a"), str(venvs / "d")]
+    assert check["changed"] is True
+    assert snapshot(root.parent) == before
+
+    result = run(capsys, **venv_arguments(root, "r4", state="live", keep=2))
+    assert result["pruned_venvs"] == check["pruned_venvs"]
+    assert entries(venvs) == [".partial", "b", "c", "e"]
+    assert entries(releases) == [".build-r5", "r3", "r4"]
+    assert os.readlink(str(root / "venv")) == str(venvs / "c")
+
+    again = run(capsys, **venv_arguments(root, "r4", state="live", keep=2))
+    assert again["changed"] is False and again["pruned_venvs"] == []
+
+
+def test_the_live_venv_is_kept_while_it_is_live_though_no_release_links_to_it(capsys, root):
+    # r1 and r2 are from before releases had virtualenvs of their own; r3 has one.
+    releases = make_releases(root, ["r1", "r2", "r3"])
+    venvs = give_venvs(root, {"r3": "h"})
+    (venvs / "f").mkdir()
+    (venvs / "g").mkdir()
+    os.symlink(str(releases / "r1"), str(root / "current"))
+    os.symlink(str(venvs / "f"), str(root / "venv"))
+    result = run(capsys, **venv_arguments(root, "r2", state="live"))
+    assert not result.get("failed"), result
+    assert result["venv_switched"] is False
+    assert result["pruned_venvs"] == [str(venvs / "g")]
+    assert entries(venvs) == ["f", "h"]
+
+    # Once the live link leaves it, nothing holds it.
+    result = run(capsys, **venv_arguments(root, "r3", state="live"))
+    assert result["venv_switched"] is True and result["was_venv"] == real(venvs / "f")
+    assert result["pruned_venvs"] == [str(venvs / "f")]
+    assert entries(venvs) == ["h"]
+
+
+def test_a_venv_pruned_alone_is_a_change(capsys, root):
+    make_releases(root, ["r1", "r2"])
+    venvs = give_venvs(root, {"r1": "a", "r2": "b"})
+    run(capsys, **venv_arguments(root, "r1", state="live"))
+    run(capsys, **venv_arguments(root, "r2", state="live"))
+    (venvs / "d").mkdir()
+    result = run(capsys, **venv_arguments(root, "r2", state="live"))
+    assert result["switched"] is False and result["venv_switched"] is False and result["pruned"] == []
+    assert result["pruned_venvs"] == [str(venvs / "d")] and result["changed"] is True
+    assert entries(venvs) == ["a", "b"]
+
+
+def test_without_venvs_dir_no_venv_is_pruned(capsys, root):
+    make_releases(root, ["r1", "r2"])
+    venvs = give_venvs(root, {"r2": "b"})
+    (venvs / "d").mkdir()
+    result = run(capsys, **arguments(root, "r2", state="live", venv=str(root / "venv")))
+    assert not result.get("failed"), result
+    assert result["venv_switched"] is True and result["pruned_venvs"] == []
+    assert entries(venvs) == ["b", "d"]
+
+
+def test_rollback_to_the_previous_release_brings_back_its_venv(capsys, root):
+    releases = make_releases(root, ["r1", "r2"])
+    venvs = give_venvs(root, {"r1": "a", "r2": "b"})
+    run(capsys, **venv_arguments(root, "r1", state="live"))
+    run(capsys, **venv_arguments(root, "r2", state="live"))
+    assert os.readlink(str(root / "venv")) == str(venvs / "b")
+
+    previous = os.path.basename(os.readlink(str(root / "previous")))
+    assert previous == "r1"
+    rollback = run(capsys, **venv_arguments(root, previous, state="live"))
+    assert not rollback.get("failed"), rollback
+    assert rollback["switched"] is True and rollback["venv_switched"] is True
+    assert rollback["was_live"] == real(releases / "r2") and rollback["was_venv"] == real(venvs / "b")
+    assert os.readlink(str(root / "current")) == str(releases / "r1")
+    assert os.readlink(str(root / "venv")) == str(venvs / "a")
+    # The release rolled back from keeps its virtualenv, to go live again.
+    assert real(root / "previous") == real(releases / "r2")
+    assert rollback["pruned_venvs"] == [] and entries(venvs) == ["a", "b"]
+
+
+def test_present_without_a_release_only_looks_at_the_links(capsys, root):
+    releases = make_releases(root, ["r1", "r2"])
+    venvs = give_venvs(root, {"r1": "a", "r2": "b"})
+    os.symlink(str(releases / "r2"), str(root / "current"))
+    os.symlink(str(releases / "r1"), str(root / "previous"))
+    os.symlink(str(venvs / "b"), str(root / "venv"))
+    args = venv_arguments(root, None, files=["app.py"])
+    del args["release"]
+    before = snapshot(root.parent)
+    result = run(capsys, **args)
+    assert not result.get("failed"), result
+    assert result["changed"] is False
+    assert result["was_live"] == real(releases / "r2") and result["was_previous"] == real(releases / "r1")
+    assert result["was_venv"] == real(venvs / "b")
+    assert result["exists"] is False and result["settled"] is False
+    assert result["venv"] == "" and result["found"] == []
+    assert snapshot(root.parent) == before
+
+
+@pytest.mark.parametrize("state", ["live", "staged"])
+def test_live_and_staged_need_a_release(capsys, root, state):
+    make_releases(root, ["r1"])
+    args = arguments(root, None, state=state)
+    del args["release"]
+    before = snapshot(root.parent)
+    result = run(capsys, **args)
+    assert result.get("failed") is True and "missing: release" in result["msg"], result["msg"]
+    assert snapshot(root.parent) == before

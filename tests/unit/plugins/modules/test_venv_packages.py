@@ -21,6 +21,7 @@ import pytest
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.flaskstack.deploy.plugins.modules import venv_packages as module
+from ansible_collections.flaskstack.deploy.plugins.module_utils import venv as venv_utils
 
 
 def run(capsys, check_mode=False, **args):
@@ -113,8 +114,8 @@ def test_present_packages_change_nothing_and_are_remembered(capsys, venv):
     listing = sorted(os.listdir(str(venv)))
     result = run(capsys, path=str(venv), packages=["pip"], stamp="base")
     assert result["pip_ran"] and not result["changed"] and result["installed"] == []
-    assert sorted(os.listdir(str(venv))) == sorted(listing + [module.STAMP])
-    stamp = venv / module.STAMP
+    assert sorted(os.listdir(str(venv))) == sorted(listing + [venv_utils.STAMP])
+    stamp = venv / venv_utils.STAMP
     assert list(json.loads(stamp.read_text())) == ["base"]
     assert stat.S_IMODE(stamp.stat().st_mode) == 0o644
 
@@ -141,11 +142,11 @@ def test_check_mode_says_what_would_be_installed_and_changes_nothing(capsys, ven
     result = run(capsys, check_mode=True, path=str(venv), packages=["flaskstack_probe==1.0"], stamp="base")
     assert result["changed"] and result["installed"] == ["flaskstack_probe==1.0"]
     assert installed(venv) == before
-    assert not (venv / module.STAMP).exists()
+    assert not (venv / venv_utils.STAMP).exists()
     # Nothing missing: unchanged, and check mode writes no stamp either.
     result = run(capsys, check_mode=True, path=str(venv), packages=["pip"], stamp="base")
     assert result["pip_ran"] and not result["changed"]
-    assert not (venv / module.STAMP).exists()
+    assert not (venv / venv_utils.STAMP).exists()
 
 
 def test_a_missing_venv_is_created_or_in_check_mode_only_reported(capsys, tmp_path, pristine):
@@ -154,7 +155,7 @@ def test_a_missing_venv_is_created_or_in_check_mode_only_reported(capsys, tmp_pa
     assert result["changed"] and result["created"] and not path.exists()
     result = run(capsys, path=str(path), packages=["pip"], stamp="base", python=sys.executable)
     assert result["changed"] and result["created"], result
-    assert (path / "bin" / "python").exists() and (path / module.STAMP).exists()
+    assert (path / "bin" / "python").exists() and (path / venv_utils.STAMP).exists()
 
 
 def test_a_missing_venv_is_an_error_when_it_must_exist(capsys, tmp_path):
@@ -191,14 +192,14 @@ def test_two_stamps_keep_their_own_entries(capsys, venv, tmp_path):
     requirements.write_text("pip\n")
     run(capsys, path=str(venv), packages=["pip"], stamp="base")
     run(capsys, path=str(venv), requirements=str(requirements), stamp="requirements")
-    assert sorted(json.loads((venv / module.STAMP).read_text())) == ["base", "requirements"]
+    assert sorted(json.loads((venv / venv_utils.STAMP).read_text())) == ["base", "requirements"]
 
 
 def test_pip_failure_is_returned_with_pip_s_own_words(capsys, venv):
     result = run(capsys, path=str(venv), packages=["flaskstack_nowhere==9"], stamp="base")
     assert result["failed"] and result["rc"] != 0
     assert "flaskstack_nowhere" in result["stderr"] or "flaskstack_nowhere" in result["stdout"]
-    assert not (venv / module.STAMP).exists()
+    assert not (venv / venv_utils.STAMP).exists()
 
 
 def test_an_unreadable_requirements_file_fails_naming_it(capsys, venv, tmp_path):
@@ -211,10 +212,10 @@ def test_an_unreadable_requirements_file_fails_naming_it(capsys, venv, tmp_path)
 def test_included_files_are_read_in_every_spelling(tmp_path, line):
     (tmp_path / "other.txt").write_text("flask\n")
     (tmp_path / "requirements.txt").write_text(line + "\n")
-    names = [os.path.basename(path) for path, _digest in module.file_digests(str(tmp_path / "requirements.txt"))]
+    names = [os.path.basename(path) for path, _digest in venv_utils.file_digests(str(tmp_path / "requirements.txt"))]
     assert names == ["requirements.txt", "other.txt"]
 
 
 def test_a_file_that_includes_itself_is_read_once(tmp_path):
     (tmp_path / "requirements.txt").write_text("-r requirements.txt\nflask\n")
-    assert len(module.file_digests(str(tmp_path / "requirements.txt"))) == 1
+    assert len(venv_utils.file_digests(str(tmp_path / "requirements.txt"))) == 1
