@@ -13,8 +13,8 @@ ROLES_DIR = os.path.join(ROOT, "roles")
 ROLES = sorted(os.listdir(ROLES_DIR))
 INCLUDERS = ("ansible.builtin.include_role", "ansible.builtin.import_role")
 # What a role gives the others, as documented facts (docs/architecture.md).
-GIVEN = {"app": {"app_changed", "app_runtime"}, "flaskstack": {"flaskstack_turns"}, "gunicorn": {"gunicorn_process"},
-         "processes": {"processes_run"},
+GIVEN = {"app": {"app_changed", "app_venv_changed", "app_runtime"}, "flaskstack": {"flaskstack_turns"},
+         "gunicorn": {"gunicorn_process"}, "processes": {"processes_run"}, "python": {"python_venv"},
          "nginx": {"nginx_sites"}}
 
 

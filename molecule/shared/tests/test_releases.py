@@ -6,6 +6,10 @@ release phase that fails switches nothing. Where the demo app has queue
 workers (app_processes: the default and supervisor scenarios), every deploy
 and rollback takes them to the live release (a job's result names the release
 that ran it), and a release on which they do not stay up is rolled back.
+Each release has a virtualenv of its own, shared with the releases that ask
+the same packages: a new requirement builds one and restarts gunicorn (under
+systemd, which holds the socket, dropping nothing, as for a changed unit),
+and the rollback playbook brings the old packages back.
 
 Versions of the demo app are written on the controller and deployed with
 app_source=local, under each process manager and with gunicorn 23 and 27. The
@@ -27,6 +31,8 @@ SHADOW_HASH = "$y$j9T$PaSsWoRdHaSh0123456789"
 # The release phase of every deploy here, and where it leaves its note.
 PHASE = 'echo "$(basename "$PWD") $(id -un) $(command -v flask)" >> "$STATE_DIRECTORY/release-phase.log"'
 PHASE_LOG = "/var/lib/flaskstack/demo/release-phase.log"
+# What the "packaged" version asks for besides the demo's requirements.
+EXTRA_REQUIREMENT = "six==1.16.0"
 # The scenarios whose demo app has queue workers (app_processes in molecule.yml).
 WORKERS = os.environ.get("MOLECULE_SCENARIO_NAME") in ("default", "supervisor")
 
@@ -63,6 +69,10 @@ def versions(tmp_path_factory):
     make("unhealthy", lambda source: source.replace('return "ok\\n"', 'return "sick\\n", 503'))
     # Serves and is healthy, but its worker cannot start: app.huey is no queue.
     make("workerless", lambda source: source + "\nhuey = None\n")
+    # One more requirement than the others: a virtualenv of its own.
+    packaged = make("packaged")
+    with open(os.path.join(packaged, "requirements.txt"), "a") as handle:
+        handle.write("%s\n" % EXTRA_REQUIREMENT)
     # A requirements file that is really a file of secrets (a link in the
     # code, a wrong path): pip quotes the line it cannot read.
     leaky = make("leaky")
@@ -86,6 +96,21 @@ def live_release(host):
     return os.path.basename(host.file(ROOT + "/current").linked_to)
 
 
+def live_venv(host):
+    return host.file(ROOT + "/venv").linked_to
+
+
+def master_python(site):
+    """The interpreter the gunicorn master runs (its command line's first word): its virtualenv's."""
+    (pid, _ppid, _user, _args), = site.gunicorn_masters()
+    return site.host.check_output("tr '\\0' ' ' < /proc/%d/cmdline" % pid).split()[0]
+
+
+def imports_extra(host):
+    """Whether the app, run as the service runs it, imports the extra requirement."""
+    return host.run("flaskstack demo run -- python -c 'import six'").rc == 0
+
+
 def test_deploy_under_load_drops_no_request(host, site, versions, process_manager):
     # From the release the scenario converged (the demo app) to v2.
     v1 = live_release(host)
@@ -105,8 +130,9 @@ def test_deploy_under_load_drops_no_request(host, site, versions, process_manage
     # Both releases answered during the run, and the new one at the end.
     assert stats["releases"].get(v1) and stats["releases"].get(v2)
     assert stats["last_release"] == v2
-    # The release phase ran once, in the new release, as the app user, with the app's flask.
-    assert phase_notes(host) == notes + ["%s demo %s/venv/bin/flask" % (v2, ROOT)]
+    # The release phase ran once, in the new release, as the app user, with
+    # the flask of the release's own virtualenv.
+    assert phase_notes(host) == notes + ["%s demo %s/releases/%s/.flaskstack-venv/bin/flask" % (v2, ROOT, v2)]
     assert host.file(PHASE_LOG).user == "demo"
     # The import check ran in the service's sandbox (under systemd): what the
     # release wrote to /tmp at import stayed in its private /tmp.
@@ -217,6 +243,78 @@ def test_a_failing_release_command_switches_nothing(host, site, versions):
     assert site.demo()["release"] == before
 
 
+def test_a_changed_unit_restarts_the_app_with_no_request_dropped(host, site, versions, process_manager):
+    only_in_scenarios("default", "debian11",
+                      why="systemd holds the socket while the service restarts (systemd 252 and 247); supervisor "
+                          "cannot, and says so")
+    masters = [row[0] for row in site.gunicorn_masters()]
+    load = LoadLoop(host, "http://127.0.0.1:81/demo", name="unit", max_seconds=300)
+    # The same code, and the unit gets a variable it did not have.
+    rc, output = deploy(versions["v2"], "-e", json.dumps({"processes_systemd_settings": {
+        "Environment": "FLASKSTACK_UNIT_PROBE=1"}}))
+    stats = load.stop(linger=3)
+    assert rc == 0, output[-3000:]
+    assert "App service restarts because its unit" in output and "changed: [" in output.split(
+        "App service restarts because its unit")[1].split("TASK")[0], "the service did not restart"
+    assert [row[0] for row in site.gunicorn_masters()] != masters, "the master was not replaced"
+    assert stats["failed"] == 0, stats["errors"]
+    assert stats["sent"] > 50
+    assert host.service("flaskstack-demo.socket").is_running
+
+
+def test_a_new_requirement_gets_a_virtualenv_of_its_own_and_a_restart(host, site, versions, process_manager):
+    only_in_scenarios("default", "supervisor", why="a restart under each process manager; Debian 11's systemd "
+                                                   "restart for a changed unit is tested above")
+    before_venv, before_release = live_venv(host), live_release(host)
+    assert not imports_extra(host)
+    masters = [row[0] for row in site.gunicorn_masters()]
+    load = LoadLoop(host, "http://127.0.0.1:81/demo", name="requirement", max_seconds=300)
+    rc, output = deploy(versions["packaged"])
+    stats = load.stop(linger=3)
+    assert rc == 0, output[-3000:]
+    packaged = live_release(host)
+    assert packaged != before_release
+    # Built beside the one before, which stays for the previous release.
+    assert live_venv(host) != before_venv and host.file(before_venv).is_directory
+    assert host.file("%s/releases/%s/.flaskstack-venv" % (ROOT, packaged)).linked_to == live_venv(host)
+    assert host.file("%s/releases/%s/.flaskstack-venv" % (ROOT, before_release)).linked_to == before_venv
+    assert imports_extra(host)
+    # A new master, on the new virtualenv's Python: a reload would have kept the old packages.
+    assert [row[0] for row in site.gunicorn_masters()] != masters
+    assert master_python(site) == live_venv(host) + "/bin/python3"
+    assert site.demo()["release"] == packaged
+    if process_manager == "systemd":
+        # systemd held the socket while gunicorn restarted.
+        assert stats["failed"] == 0, stats["errors"]
+    else:
+        # supervisor cannot: what the restart cost is printed, not hidden.
+        print("supervisor restart for a new virtualenv: %d of %d requests failed" % (stats["failed"], stats["sent"]))
+
+
+def test_rollback_brings_back_the_packages(host, site):
+    only_in_scenarios("default", "supervisor", why="after the deploy above, under each process manager")
+    project = os.environ.get("MOLECULE_PROJECT_DIRECTORY")
+    rollback = os.path.join(project, "playbooks", "rollback.yml")
+    packaged, packaged_venv = live_release(host), live_venv(host)
+    assert imports_extra(host)
+    rc, output = run_playbook("-e", "app_health_path=/healthz", playbook=rollback)
+    assert rc == 0, output[-3000:]
+    back = live_release(host)
+    assert back != packaged and live_venv(host) != packaged_venv
+    assert live_venv(host) == host.file("%s/releases/%s/.flaskstack-venv" % (ROOT, back)).linked_to
+    site.wait_for(lambda: site.demo()["release"] == back, timeout=30, what="the previous release to answer")
+    # The packages of the release it returned to: the extra one is gone, for
+    # the app and for the gunicorn master, which restarted on that virtualenv.
+    assert not imports_extra(host)
+    assert master_python(site) == live_venv(host) + "/bin/python3"
+    # And forward again.
+    rc, output = run_playbook("-e", "app_health_path=/healthz", playbook=rollback)
+    assert rc == 0, output[-3000:]
+    assert (live_release(host), live_venv(host)) == (packaged, packaged_venv)
+    site.wait_for(lambda: site.demo()["release"] == packaged, timeout=30, what="the release to come back")
+    assert imports_extra(host)
+
+
 def test_rollback_playbook_returns_and_returns_again(host, site):
     project = os.environ.get("MOLECULE_PROJECT_DIRECTORY")
     rollback = os.path.join(project, "playbooks", "rollback.yml")
@@ -258,3 +356,7 @@ def test_old_releases_are_pruned(host, site, versions, tmp_path):
     assert sorted(releases) == sorted([live_release(host), previous]), releases
     assert live_release(host) not in before
     assert os.path.basename(host.file(ROOT + "/previous").linked_to) == previous
+    # The virtualenvs went with the releases that linked to them.
+    venvs = sorted("%s/venvs/%s" % (ROOT, name) for name in host.check_output("ls %s/venvs", ROOT).split())
+    linked = sorted({host.file("%s/releases/%s/.flaskstack-venv" % (ROOT, name)).linked_to for name in releases})
+    assert venvs == linked, venvs

@@ -39,6 +39,8 @@ import sys
 CONFIG_ROOT = os.environ.get("FLASKSTACK_CONFIG_ROOT", "/etc/flaskstack")
 # The environment file's line that describes the app (the app role writes it).
 HEADER = "# flaskstack-app: "
+# A release's link to its own virtualenv (the python role's release_venv).
+RELEASE_VENV = ".flaskstack-venv"
 
 
 class Problem(Exception):
@@ -191,14 +193,16 @@ def show_logs(name, arguments):
     return 1
 
 
-def app_process(description, environment, directory):
+def app_process(description, environment, directory, venv=None):
     """(environment, preexec) for a process of the app: the app user, in
-    directory, with the app's environment and its virtualenv first on PATH."""
+    directory, with the app's environment and a virtualenv (by default the
+    live one) first on PATH."""
     user = pwd.getpwnam(description["user"])
+    venv = venv or description["venv"]
     variables = dict(environment)
     variables.update(
-        PATH="%s/bin:/usr/local/bin:/usr/bin:/bin" % description["venv"],
-        VIRTUAL_ENV=description["venv"],
+        PATH="%s/bin:/usr/local/bin:/usr/bin:/bin" % venv,
+        VIRTUAL_ENV=venv,
         HOME=user.pw_dir,
         USER=user.pw_name,
         LOGNAME=user.pw_name,
@@ -247,7 +251,12 @@ def release_phase(name, arguments):
     description, environment = app(name)
     if not os.path.isdir(directory):
         raise Problem("release directory %s does not exist" % directory)
-    variables, become = app_process(description, environment, directory)
+    # The release's own virtualenv (its link, made by the python role's
+    # release_venv), which goes live with it; a release without one runs
+    # with the live virtualenv.
+    own_venv = os.path.join(directory, RELEASE_VENV)
+    variables, become = app_process(description, environment, directory,
+                                    own_venv if os.path.islink(own_venv) else None)
     # In the app's data directory, which the service's sandbox lets it write.
     lock = os.open(os.path.join(description["state"], ".flaskstack-release.lock"), os.O_RDONLY | os.O_CREAT, 0o644)
     try:
