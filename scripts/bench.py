@@ -4,17 +4,25 @@ Everything runs on fresh Debian 12 containers (the image `make image` builds),
 in one run, so the figures are ratios between setups measured side by side:
 
 1. Provisioning: the floor (the same packages by plain apt-get and pip in a
-   fresh container), a cold converge of site.yml, a warm re-run.
+   fresh container), a cold converge of site.yml, a warm re-run; then what a
+   user runs most: a deploy of a one-line code change, a deploy that adds a
+   requirement, and the rollback playbook (which must bring the old packages
+   back); the warm run and the code deploy again over SSH, as deploy with sudo.
 2. Serving: wrk inside the converged container, 64 connections, against the
    collection's defaults, the seed-literal setup of the blog posts, nginx
    answering by itself (the ceiling) and gunicorn without nginx; then each
-   tuning lever, one at a time, on top of the defaults.
+   tuning lever, one at a time, on top of the defaults. The same for the demo
+   app's I/O-bound endpoint (/io, which waits 50 ms as a database query
+   would), with the defaults, the seed, and the I/O profile the README
+   recommends (flaskstack_worker_class: gevent, converged by the collection).
 3. Scale: a cold converge of three app servers at once.
 4. Memory: RSS of nginx and gunicorn at idle and after the load.
 
 It prints a table, writes docs/performance.md and docs/performance.png, and
 ends with one machine-readable line:
-bench: cold_vs_floor=<x> warm_s=<s> warm_tasks=<n> serve_vs_seed=<x> p99_vs_seed=<x> proxy_vs_ceiling=<x> scale3_vs_1=<x>
+bench: cold_vs_floor=<x> warm_s=<s> warm_tasks=<n> deploy_s=<s> deploy_tasks=<n> requirement_s=<s>
+rollback_s=<s> rollback_restores_packages=<0|1> ssh_warm_s=<s> ssh_deploy_s=<s> serve_vs_seed=<x>
+p99_vs_seed=<x> proxy_vs_ceiling=<x> io_vs_seed=<x> io_p99_ms=<ms> scale3_vs_1=<x>
 """
 
 import argparse
@@ -24,6 +32,7 @@ import os
 import platform
 import re
 import shlex
+import shutil
 import statistics
 import subprocess
 import sys
@@ -115,13 +124,14 @@ def dexec(name, script, check=True, timeout=1800):
     return run(["docker", "exec", name, "bash", "-c", script], check=check, timeout=timeout)
 
 
-def start(name):
+def start(name, publish=()):
     """A fresh container from the test image, systemd as PID 1 (see ENVIRONMENT)."""
     run(["docker", "rm", "-f", name], check=False)
+    ports = [argument for port in publish for argument in ("-p", "127.0.0.1::%d" % port)]
     run(["docker", "run", "-d", "--name", name, "--hostname", name,
          "--cap-add", "SYS_ADMIN", "--security-opt", "seccomp=unconfined", "--cgroupns", "host",
-         "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "--tmpfs", "/run", "--tmpfs", "/run/lock",
-         IMAGE, "/lib/systemd/systemd"])
+         "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "--tmpfs", "/run", "--tmpfs", "/run/lock"]
+        + ports + [IMAGE, "/lib/systemd/systemd"])
     for _attempt in range(60):
         state = dexec(name, "systemctl is-system-running || true", check=False).strip()
         if state in ("running", "degraded"):
@@ -136,15 +146,17 @@ def cleanup():
         run(["docker", "rm", "-f"] + names, check=False)
 
 
-def inventory(label, hosts):
-    """The shipped inventory's group_vars with the bench containers as webservers."""
+def inventory(label, hosts, ssh=None):
+    """The shipped inventory's group_vars with the bench containers as webservers,
+    over the docker connection, or over SSH with ssh's host variables."""
     path = os.path.join(WORK, "inventory-" + label)
     os.makedirs(path, exist_ok=True)
     link = os.path.join(path, "group_vars")
     if not os.path.islink(link):
         os.symlink(os.path.join(ROOT, "inventory", "group_vars"), link)
+    how = ssh or {"ansible_connection": "community.docker.docker"}
     data = {"all": {"children": {
-        "webservers": {"hosts": {h: {"ansible_connection": "community.docker.docker"} for h in hosts}},
+        "webservers": {"hosts": {h: dict(how) for h in hosts}},
         "loadbalancers": {"hosts": {}}}}}
     with open(os.path.join(path, "hosts.yml"), "w") as handle:
         yaml.safe_dump(data, handle)
@@ -154,11 +166,12 @@ def inventory(label, hosts):
 RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 
-def converge(label, hosts, **settings):
-    """site.yml from this checkout, as a user runs it; seconds, changed per host, task times."""
+def converge(label, hosts, extra=(), playbook="site.yml", ssh=None, **settings):
+    """site.yml (or playbook) from this checkout, as a user runs it; seconds,
+    changed per host, task times."""
     env = dict(os.environ, ANSIBLE_CALLBACKS_ENABLED="ansible.posix.profile_tasks",
                PROFILE_TASKS_TASK_OUTPUT_LIMIT="12", ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", **settings)
-    cmd = ["ansible-playbook", "site.yml", "-i", inventory(label, hosts)]
+    cmd = ["ansible-playbook", playbook, "-i", inventory(label, hosts, ssh)] + list(extra)
     began = time.monotonic()
     result = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             universal_newlines=True, timeout=1800, check=False)
@@ -174,6 +187,73 @@ def converge(label, hosts, **settings):
     # Tasks that ran a module on a host (ok or changed), the per-task cost's multiplier.
     ran = len(re.findall(r"^(?:ok|changed): \[", result.stdout, re.M))
     return dict(seconds=seconds, recap=recap, ran=ran, slowest=[(t.strip(), float(s)) for t, s in slowest])
+
+
+# What the deploys change: one line of the demo's code; then one more requirement.
+EXTRA_REQUIREMENT = "six==1.16.0"
+DEMO = os.path.join(ROOT, "roles", "app", "files", "demo")
+
+
+def app_versions():
+    """The demo app with one line changed, and that with one more requirement, on the controller."""
+    made = {}
+    for label, requirement in (("code", ""), ("requirement", EXTRA_REQUIREMENT)):
+        path = os.path.join(WORK, "app-" + label)
+        if os.path.isdir(path):
+            shutil.rmtree(path)
+        shutil.copytree(DEMO, path)
+        with open(os.path.join(path, "app.py"), "a") as handle:
+            handle.write("\n# bench: a one-line change\n")
+        if requirement:
+            with open(os.path.join(path, "requirements.txt"), "a") as handle:
+                handle.write(requirement + "\n")
+        made[label] = ["-e", "app_source=local", "-e", "app_local_path=" + path]
+    return made
+
+
+def deploys(name, versions):
+    """A code-only deploy, a deploy that adds a requirement, and the rollback
+    playbook; whether the rollback brought back the packages of the release
+    it returned to (the extra requirement gone from the live virtualenv)."""
+    out = dict(deploy=converge("deploy", [name], versions["code"]))
+    log("code-only deploy %.1f s, %d task results" % (out["deploy"]["seconds"], out["deploy"]["ran"]))
+    out["requirement"] = converge("requirement", [name], versions["requirement"])
+    log("deploy adding a requirement %.1f s" % out["requirement"]["seconds"])
+    importable = "%s/venv/bin/python -c 'import six' 2>/dev/null && echo yes || echo no" % APP_ROOT
+    before = dexec(name, importable).strip()
+    out["rollback"] = converge("rollback", [name], playbook="playbooks/rollback.yml")
+    after = dexec(name, importable).strip()
+    out["rollback_restores_packages"] = before == "yes" and after == "no"
+    log("rollback %.1f s; the extra requirement importable before: %s, after: %s" % (
+        out["rollback"]["seconds"], before, after))
+    return out
+
+
+def ssh_runs(versions):
+    """A fresh container reached over SSH as deploy with passwordless sudo, as
+    a real server is: a cold converge (setup), the warm run and a code-only deploy."""
+    name = PREFIX + "ssh"
+    start(name, publish=(22,))
+    key = os.path.join(WORK, "id_bench")
+    if not os.path.exists(key):
+        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key])
+    with open(key + ".pub") as handle:
+        public = handle.read().strip()
+    dexec(name, "set -e; export DEBIAN_FRONTEND=noninteractive; apt-get update -qq; "
+                "apt-get install -y -qq openssh-server sudo >/dev/null; useradd -m -s /bin/bash deploy; "
+                "install -d -m 700 -o deploy -g deploy ~deploy/.ssh; echo %s > ~deploy/.ssh/authorized_keys; "
+                "chown deploy: ~deploy/.ssh/authorized_keys; echo 'deploy ALL=(ALL) NOPASSWD: ALL' "
+                "> /etc/sudoers.d/deploy; systemctl enable --now ssh >/dev/null 2>&1" % shlex.quote(public))
+    port = run(["docker", "port", name, "22"]).split()[0].rsplit(":", 1)[1]
+    ssh = dict(ansible_host="127.0.0.1", ansible_port=int(port), ansible_user="deploy",
+               ansible_ssh_private_key_file=key,
+               ansible_ssh_common_args="-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null")
+    out = dict(cold=converge("ssh-cold", [name], ssh=ssh))
+    out["warm"] = converge("ssh-warm", [name], ssh=ssh)
+    out["deploy"] = converge("ssh-deploy", [name], versions["code"], ssh=ssh)
+    log("over SSH: warm %.1f s, code-only deploy %.1f s" % (out["warm"]["seconds"], out["deploy"]["seconds"]))
+    run(["docker", "rm", "-f", name], check=False)
+    return out
 
 
 def packages():
@@ -253,7 +333,9 @@ def serving(name, seconds, rounds, lever_rounds):
     dexec(name, "cat > /etc/nginx/sites-enabled/fsbench-seed.conf <<'EOF'\n%sEOF\n"
                 "nginx -t -q && systemctl reload nginx" % SEED_SITE)
     setups = [("defaults", "http://127.0.0.1:81/"), ("seed-literal", "http://127.0.0.1:82/"),
-              ("ceiling", "http://127.0.0.1:83/"), ("gunicorn-direct", "http://127.0.0.1:5000/")]
+              ("ceiling", "http://127.0.0.1:83/"), ("gunicorn-direct", "http://127.0.0.1:5000/"),
+              # The I/O-bound endpoint, waiting 50 ms per request.
+              ("defaults-io", "http://127.0.0.1:81/io"), ("seed-io", "http://127.0.0.1:82/io")]
     for _label, url in setups:
         wait_http(name, url)
     runs = {label: [] for label, _url in setups}
@@ -289,6 +371,23 @@ def serving(name, seconds, rounds, lever_rounds):
     write(name, APP_SITE, site)
     restart_app(name)
     return results, levers, memory
+
+
+def io_profile(name, seconds, rounds, versions):
+    """The I/O profile the README recommends, converged by the collection
+    (flaskstack_worker_class: gevent, one variable), against the seed's sync
+    workers on the same endpoint, in interleaved rounds."""
+    converged = converge("io-profile", [name], versions["code"] + ["-e", "flaskstack_worker_class=gevent"])
+    log("I/O profile converged in %.1f s" % converged["seconds"])
+    setups = [("profile-io", "http://127.0.0.1:81/io"), ("seed-io", "http://127.0.0.1:82/io")]
+    for _label, url in setups:
+        wait_http(name, url)
+    runs = {label: [] for label, _url in setups}
+    for _round in range(rounds):
+        for label, url in setups:
+            runs[label].append(load(name, url, seconds))
+            log("serve %-16s %8.0f req/s p99 %.1f ms" % (label, runs[label][-1]["rps"], runs[label][-1]["p99"]))
+    return dict({label: median_run(r) for label, r in runs.items()}, converge_s=converged["seconds"])
 
 
 def write(name, path, text):
@@ -350,9 +449,13 @@ def main():
         # The shipped ansible.cfg's pipelining, measured by turning it off.
         data["warm_nopipe"] = converge("warm-nopipelining", [one], ANSIBLE_PIPELINING="False")
         log("warm converge without pipelining %.1f s" % data["warm_nopipe"]["seconds"])
+        apps = app_versions()
+        data["deploys"] = deploys(one, apps)
         data["serve"], data["levers"], data["memory"] = serving(one, args.seconds, args.rounds, args.lever_rounds)
+        data["io"] = io_profile(one, args.seconds, args.rounds, apps)
         data["versions"] = versions(one)
         run(["docker", "rm", "-f", one], check=False)
+        data["ssh"] = ssh_runs(apps)
         if not args.skip_scale:
             three = [PREFIX + "s%d" % i for i in (1, 2, 3)]
             for host in three:

@@ -5,6 +5,7 @@ import pwd
 import socket
 import sys
 import tempfile
+import time
 from importlib.metadata import version
 from urllib.parse import unquote, urlsplit
 
@@ -44,6 +45,14 @@ def where():
 @app.get("/")
 def index():
     return "Hello World!\n"
+
+
+@app.get("/io")
+def io_bound():
+    """Waits as a typical endpoint waits on its database or an API (IO_WAIT_MS,
+    50 ms by default), then answers: where the worker class matters."""
+    time.sleep(int(os.environ.get("IO_WAIT_MS", "50")) / 1000.0)
+    return "waited\n"
 
 
 @app.get("/hello")
