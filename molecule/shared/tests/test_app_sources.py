@@ -9,7 +9,9 @@ class (the gevent run also shows that the python role installed gevent: the
 source and sync on Debian 11 only (on Debian 13, test_real_app.py deploys a
 real package from PyPI and takes the demo app back to sync). Checks run in
 file order, each worker-class check right after the converge that set its
-class; the last one is sync, the scenarios' own class. The demo app is not
+class; the last one is sync, the scenarios' own class. Another worker class
+brings other packages, so another virtualenv and a new master on it (a
+reload when the packages stay). The demo app is not
 restored after it: only test_real_app.py comes later (conftest.py,
 MODULE_ORDER), and it deploys the scenario's demo app again.
 """
@@ -55,6 +57,8 @@ def workers():
 '''
 # (wsgi.multithread, gevent-patched sockets) each worker class must show.
 WORKER_CLASSES = {"sync": (False, False), "gthread": (True, False), "gevent": (True, True)}
+# The live virtualenv's link: another worker class brings other packages, so another virtualenv.
+VENV = "/srv/flaskstack/demo/venv"
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -71,6 +75,7 @@ def converge_and_get(site, worker_class, *extra):
     if worker_class == "gthread":
         extra += ("-e", "gunicorn_threads=4")
     masters_before = [row[0] for row in site.gunicorn_masters()]
+    venv_before = site.host.file(VENV).linked_to
     rc, output = run_playbook(*extra)
     assert rc == 0, output[-3000:]
     assert recap(output)["failed"] == 0
@@ -82,8 +87,16 @@ def converge_and_get(site, worker_class, *extra):
         return status == 200 and "source" in body
 
     site.wait_for(serves_new_code, timeout=30, what="the new code to be served")
-    # New code arrives by graceful reload: the same master, never a crash.
-    assert [row[0] for row in site.gunicorn_masters()] == masters_before
+    masters = site.gunicorn_masters()
+    if site.host.file(VENV).linked_to == venv_before:
+        # New code on the same packages arrives by graceful reload: the same master, never a crash.
+        assert [row[0] for row in masters] == masters_before
+    else:
+        # Other packages (another worker class's, other requirements): a new
+        # master, started on the new virtualenv, and one only.
+        assert len(masters) == 1 and [row[0] for row in masters] != masters_before, masters
+        assert site.host.check_output("tr '\\0' ' ' < /proc/%d/cmdline" % masters[0][0]).split()[0] == (
+            site.host.file(VENV).linked_to + "/bin/python3")
     return answers[-1]
 
 
