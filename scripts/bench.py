@@ -75,7 +75,8 @@ server {
 
 # One change on top of the defaults each: (name, what it tests, gunicorn
 # config lines appended (later lines win in a Python config), nginx site edits
-# as (pattern, replacement) on the rendered site[, a systemd drop-in]).
+# as (pattern, replacement) on the rendered site[, the service's systemd
+# drop-in[, the socket's]]).
 LEVERS = [
     # The defaults again in every round: each lever is compared with them, not
     # with the earlier runs, so a machine that slows down mid-run skews nothing.
@@ -84,9 +85,12 @@ LEVERS = [
      ["max_requests = 1000", "max_requests_jitter = 100"], []),
     ("tmp-on-disk", "worker_tmp_dir unset: heartbeat file in the private /tmp, on disk",
      ["worker_tmp_dir = None"], []),
+    # systemd holds gunicorn's socket (socket activation): the socket unit
+    # listens on TCP instead, and gunicorn takes what it is handed.
     ("tcp", "gunicorn on 127.0.0.1:8000 instead of the unix socket",
      ["bind = ['127.0.0.1:8000']"],
-     [(r"server unix:\S+", "server 127.0.0.1:8000")]),
+     [(r"server unix:\S+", "server 127.0.0.1:8000")], None,
+     "[Socket]\nListenStream=\nListenStream=127.0.0.1:8000\n"),
     ("accesslog-journal", "gunicorn's access log to the journal too, the old default",
      ["accesslog = '-'"], []),
     ("nginx-log-buffer", "nginx access log buffered (buffer=64k flush=1s)",
@@ -104,6 +108,7 @@ LEVERS = [
      [], [], "[Service]\nSystemCallFilter=\n"),
 ]
 DROPIN = "/etc/systemd/system/%s.service.d/zz-bench-lever.conf" % SERVICE
+SOCKET_DROPIN = "/etc/systemd/system/%s.socket.d/zz-bench-lever.conf" % SERVICE
 
 
 def log(message):
@@ -310,7 +315,9 @@ def rss(name):
 
 
 def restart_app(name):
-    dexec(name, "systemctl daemon-reload && systemctl restart %s && nginx -t -q && systemctl reload nginx" % SERVICE)
+    """The app and its socket with their drop-ins as they are now, and nginx's site."""
+    dexec(name, "systemctl daemon-reload && systemctl stop {0} && systemctl restart {0}.socket && systemctl start {0} "
+                "&& nginx -t -q && systemctl reload nginx".format(SERVICE))
     wait_http(name, "http://127.0.0.1:81/")
 
 
@@ -351,7 +358,7 @@ def serving(name, seconds, rounds, lever_rounds):
     site = dexec(name, "cat %s" % APP_SITE)
     levers = {lever[0]: [] for lever in LEVERS}
     for _round in range(lever_rounds):
-        for lever, what, lines, edits, *dropin in LEVERS:
+        for lever, what, lines, edits, *dropins in LEVERS:
             new_site = site
             for pattern, replacement in edits:
                 new_site, count = re.subn(pattern, replacement, new_site, count=1)
@@ -359,14 +366,19 @@ def serving(name, seconds, rounds, lever_rounds):
                     raise SystemExit("bench: lever %s: %r not in the site" % (lever, pattern))
             write(name, APP_CONF, conf + "\n# bench lever: %s\n%s\n" % (lever, "\n".join(lines)))
             write(name, APP_SITE, new_site)
-            dexec(name, "mkdir -p %s && rm -f %s" % (os.path.dirname(DROPIN), DROPIN))
-            if dropin:
-                write(name, DROPIN, dropin[0])
+            # A service drop-in, then a socket drop-in, when the lever has them.
+            for path, text in zip((DROPIN, SOCKET_DROPIN), dropins + [None, None]):
+                dexec(name, "mkdir -p %s && rm -f %s" % (os.path.dirname(path), path))
+                if text:
+                    write(name, path, text)
             restart_app(name)
             levers[lever].append(load(name, "http://127.0.0.1:81/", seconds))
+            if levers[lever][-1]["errors"]:
+                raise SystemExit("bench: lever %s: %d requests failed, so its figure would measure errors" % (
+                    lever, levers[lever][-1]["errors"]))
             log("lever %-18s %8.0f req/s p99 %.1f ms" % (lever, levers[lever][-1]["rps"], levers[lever][-1]["p99"]))
     levers = {lever[0]: dict(median_run(levers[lever[0]]), what=lever[1]) for lever in LEVERS}
-    dexec(name, "rm -f %s" % DROPIN)
+    dexec(name, "rm -f %s %s" % (DROPIN, SOCKET_DROPIN))
     write(name, APP_CONF, conf)
     write(name, APP_SITE, site)
     restart_app(name)

@@ -530,6 +530,15 @@ def report(data, doc_path=DOC, chart_path=CHART):
         "",
         table([(t, "%.2f" % s) for t, s in data["warm"]["slowest"]], ("task", "seconds")),
         "",
+    ]
+    if "deploys" in data:
+        text += [
+            "Slowest tasks of the code-only deploy (profile_tasks):",
+            "",
+            table([(t, "%.2f" % s) for t, s in data["deploys"]["deploy"]["slowest"]], ("task", "seconds")),
+            "",
+        ]
+    text += [
         "## Serving",
         "",
         table(serve, serve_header),
