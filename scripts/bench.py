@@ -423,7 +423,9 @@ def machine():
     with open("/proc/meminfo") as handle:
         mem_kib = int(handle.readline().split()[1])
     docker = run(["docker", "version", "-f", "{{.Server.Version}}"], check=False).strip()
-    ansible = run(["ansible", "--version"], check=False).splitlines()[0]
+    # Its first line names the version; Python's warnings may come before it.
+    ansible = [line for line in run(["ansible", "--version"], check=False).splitlines()
+               if line.startswith("ansible ")][0]
     return dict(cpu=model, cores=os.cpu_count(), mem_gib=mem_kib / 1048576.0, kernel=platform.release(),
                 docker=docker, ansible=ansible)
 

@@ -312,7 +312,6 @@ def analysis(data, r):
         "profile above.",
         "- **Nothing runs when nothing changed**: no handlers; reloads and restarts are conditional tasks "
         "(skipped in the warm run), and the idempotence step of every molecule scenario checks changed=0.",
-        "",
         "- **One module call per concern on the host**: the releases (`release`: look, stage, switch, "
         "prune), a release's virtualenv (`release_venv`), config files with their directories "
         "(`config_file`), packages (`deb_packages`, dpkg first), nginx's host-wide part (`nginx_base`), "
