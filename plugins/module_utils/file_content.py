@@ -10,6 +10,22 @@ __metaclass__ = type
 import os
 import re
 import tempfile
+import time
+
+
+def replace_link(path, target):
+    """path becomes a symbolic link to target: a new link renamed over what
+    was there, so there is no moment without one. The new link's name starts
+    with a dot (a glob such as nginx's include sites-enabled/* never sees it)
+    and is removed if the rename fails; the error is raised."""
+    temporary = os.path.join(os.path.dirname(path), ".%s.%d.%s.tmp" % (
+        os.path.basename(path), os.getpid(), repr(time.time())))
+    os.symlink(target, temporary)
+    try:
+        os.rename(temporary, path)
+    except OSError:
+        os.unlink(temporary)
+        raise
 
 
 def read_bytes(path):

@@ -170,6 +170,7 @@ from ansible_collections.flaskstack.deploy.plugins.module_utils.file_content imp
     hidden_text,
     hidden_values,
     read_bytes,
+    replace_link,
     replace_content,
 )
 
@@ -309,15 +310,10 @@ def point_link(module, link, target):
     """Make link point to target: a new link renamed over the old one, so there is
     no moment without. The new link's name starts with a dot: a glob such as
     nginx's include sites-enabled/* never sees it."""
-    tmp = os.path.join(os.path.dirname(link), ".%s.%d.tmp" % (os.path.basename(link), os.getpid()))
     try:
-        os.symlink(target, tmp)
-        os.rename(tmp, link)
+        replace_link(link, target)
     except OSError as error:
         module.fail_json(msg="links: %s cannot point to %s: %s" % (link, target, error.strerror))
-    finally:
-        if os.path.lexists(tmp):
-            os.remove(tmp)
 
 
 if __name__ == "__main__":

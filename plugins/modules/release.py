@@ -238,10 +238,10 @@ import os
 import re
 import shutil
 import tarfile
-import time
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.flaskstack.deploy.plugins.module_utils.file_content import replace_link
 from ansible_collections.flaskstack.deploy.plugins.module_utils.venv import STAMP
 
 # A release's link to its virtualenv (release_venv).
@@ -267,14 +267,7 @@ def point(path, target, check_mode):
         return False
     if check_mode:
         return True
-    temporary = os.path.join(os.path.dirname(path), ".%s.%d.%s.tmp" % (
-        os.path.basename(path), os.getpid(), repr(time.time())))
-    os.symlink(target, temporary)
-    try:
-        os.rename(temporary, path)
-    except OSError:
-        os.unlink(temporary)
-        raise
+    replace_link(path, target)
     return True
 
 

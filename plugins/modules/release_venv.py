@@ -122,10 +122,10 @@ import json
 import os
 import pwd
 import shutil
-import time
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.flaskstack.deploy.plugins.module_utils.file_content import replace_link
 from ansible_collections.flaskstack.deploy.plugins.module_utils.venv import (
     STAMP, fill, read_stamp, requirements_digests, write_stamp)
 
@@ -138,18 +138,6 @@ def venv_key(packages, requirements, python):
     """The virtualenv's name: what it holds and the interpreter it was made with."""
     text = json.dumps([packages, requirements, python], sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
-
-def point(path, target):
-    """path becomes a symbolic link to target, renamed over what was there."""
-    temporary = os.path.join(os.path.dirname(path), ".%s.%d.%s.tmp" % (
-        os.path.basename(path), os.getpid(), repr(time.time())))
-    os.symlink(target, temporary)
-    try:
-        os.rename(temporary, path)
-    except OSError:
-        os.unlink(temporary)
-        raise
 
 
 def own(top, uid, gid):
@@ -270,7 +258,7 @@ def main():
         result.update(changed=True, linked=True)
         diff["before"]["link"], diff["after"]["link"] = was or "(none)", venv
         if not module.check_mode:
-            point(link, venv)
+            replace_link(link, venv)
     if module._diff:
         result["diff"] = dict(before="".join("%s: %s\n" % item for item in sorted(diff["before"].items())),
                               after="".join("%s: %s\n" % item for item in sorted(diff["after"].items())),
