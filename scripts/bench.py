@@ -343,16 +343,8 @@ def serving(name, seconds, rounds, lever_rounds):
               ("ceiling", "http://127.0.0.1:83/"), ("gunicorn-direct", "http://127.0.0.1:5000/"),
               # The I/O-bound endpoint, waiting 50 ms per request.
               ("defaults-io", "http://127.0.0.1:81/io"), ("seed-io", "http://127.0.0.1:82/io")]
-    for _label, url in setups:
-        wait_http(name, url)
-    runs = {label: [] for label, _url in setups}
-    # Interleaved rounds: a noisy minute hurts every setup, not one.
-    for _round in range(rounds):
-        for label, url in setups:
-            runs[label].append(load(name, url, seconds))
-            log("serve %-16s %8.0f req/s p99 %.1f ms" % (label, runs[label][-1]["rps"], runs[label][-1]["p99"]))
+    results = interleaved(name, setups, seconds, rounds)
     memory["loaded"] = rss(name)
-    results = {label: median_run(r) for label, r in runs.items()}
 
     conf = dexec(name, "cat %s" % APP_CONF)
     site = dexec(name, "cat %s" % APP_SITE)
@@ -392,6 +384,12 @@ def io_profile(name, seconds, rounds, versions):
     converged = converge("io-profile", [name], versions["code"] + ["-e", "flaskstack_worker_class=gevent"])
     log("I/O profile converged in %.1f s" % converged["seconds"])
     setups = [("profile-io", "http://127.0.0.1:81/io"), ("seed-io", "http://127.0.0.1:82/io")]
+    return dict(interleaved(name, setups, seconds, rounds), converge_s=converged["seconds"])
+
+
+def interleaved(name, setups, seconds, rounds):
+    """Each setup (label, url) answering, then loaded in interleaved rounds (a
+    noisy minute hurts every setup, not one); each label's median run."""
     for _label, url in setups:
         wait_http(name, url)
     runs = {label: [] for label, _url in setups}
@@ -399,7 +397,7 @@ def io_profile(name, seconds, rounds, versions):
         for label, url in setups:
             runs[label].append(load(name, url, seconds))
             log("serve %-16s %8.0f req/s p99 %.1f ms" % (label, runs[label][-1]["rps"], runs[label][-1]["p99"]))
-    return dict({label: median_run(r) for label, r in runs.items()}, converge_s=converged["seconds"])
+    return {label: median_run(r) for label, r in runs.items()}
 
 
 def write(name, path, text):
