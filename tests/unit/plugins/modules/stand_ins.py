@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What the module tests share: running a module in-process, and host commands stood in for by
-scripts on PATH that answer from a state directory ($STATE) and log every call to $STATE/calls.
+"""What the module tests share: running a module in-process, host commands stood in for by
+scripts on PATH that answer from a state directory ($STATE) and log every call to $STATE/calls,
+and wheels made here for a real pip that installs offline.
 
 A test module imports the fixtures it uses (commands, run_module). Not a conftest.py: the
 collection and scenario tests import tests/conftest.py as `conftest`, which a second one
@@ -11,8 +12,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
+import hashlib
 import json
 import os
+import zipfile
 
 import pytest
 
@@ -79,3 +83,25 @@ def run_module(capsys):
                 main()
         return json.loads(capsys.readouterr().out)
     return run
+
+
+def record_line(name, data):
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    return "%s,sha256=%s,%d" % (name, digest, len(data))
+
+
+def make_wheel(directory, name, version):
+    """A pure-Python wheel of one empty module, as a build backend makes it."""
+    dist = "%s-%s.dist-info" % (name, version)
+    files = {
+        "%s/__init__.py" % name: b"VERSION = %r\n" % version.encode(),
+        dist + "/METADATA": ("Metadata-Version: 2.1\nName: %s\nVersion: %s\n" % (name, version)).encode(),
+        dist + "/WHEEL": b"Wheel-Version: 1.0\nGenerator: flaskstack-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    record = "\n".join([record_line(path, data) for path, data in files.items()] + [dist + "/RECORD,,", ""])
+    path = os.path.join(str(directory), "%s-%s-py3-none-any.whl" % (name, version))
+    with zipfile.ZipFile(path, "w") as wheel:
+        for inner, data in files.items():
+            wheel.writestr(inner, data)
+        wheel.writestr(dist + "/RECORD", record)
+    return path

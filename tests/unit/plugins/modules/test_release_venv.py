@@ -9,17 +9,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import base64
 import contextlib
 import grp
-import hashlib
 import io
 import json
 import os
 import pwd
 import stat
 import sys
-import zipfile
 
 import pytest
 
@@ -28,6 +25,9 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.flaskstack.deploy.plugins.modules import release_venv as module
 from ansible_collections.flaskstack.deploy.plugins.module_utils import venv as venv_utils
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from stand_ins import make_wheel  # noqa: E402 pylint: disable=wrong-import-position
 
 # Tests run as root: an owner and a group that are not this process's own,
 # so that files the module did not hand over would show.
@@ -71,28 +71,6 @@ def venv_builds(calls):
 def pip_installs(calls):
     """pip runs that install (not pip's dry runs)."""
     return [call for call in calls if call[1:2] == ["install"] and "--dry-run" not in call]
-
-
-def record_line(name, data):
-    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-    return "%s,sha256=%s,%d" % (name, digest, len(data))
-
-
-def make_wheel(directory, name, version):
-    """A pure-Python wheel of one empty module, as a build backend makes it."""
-    dist = "%s-%s.dist-info" % (name, version)
-    files = {
-        "%s/__init__.py" % name: b"VERSION = %r\n" % version.encode(),
-        dist + "/METADATA": ("Metadata-Version: 2.1\nName: %s\nVersion: %s\n" % (name, version)).encode(),
-        dist + "/WHEEL": b"Wheel-Version: 1.0\nGenerator: flaskstack-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
-    }
-    record = "\n".join([record_line(path, data) for path, data in files.items()] + [dist + "/RECORD,,", ""])
-    path = os.path.join(str(directory), "%s-%s-py3-none-any.whl" % (name, version))
-    with zipfile.ZipFile(path, "w") as wheel:
-        for inner, data in files.items():
-            wheel.writestr(inner, data)
-        wheel.writestr(dist + "/RECORD", record)
-    return path
 
 
 def offline(patcher, find_links=None):

@@ -7,14 +7,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import base64
-import hashlib
 import json
 import os
 import stat
 import subprocess
 import sys
-import zipfile
 
 import pytest
 
@@ -22,6 +19,9 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.flaskstack.deploy.plugins.modules import venv_packages as module
 from ansible_collections.flaskstack.deploy.plugins.module_utils import venv as venv_utils
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from stand_ins import make_wheel  # noqa: E402 pylint: disable=wrong-import-position
 
 
 def run(capsys, check_mode=False, **args):
@@ -31,28 +31,6 @@ def run(capsys, check_mode=False, **args):
         with pytest.raises(SystemExit):
             module.main()
     return json.loads(capsys.readouterr().out)
-
-
-def record_line(name, data):
-    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-    return "%s,sha256=%s,%d" % (name, digest, len(data))
-
-
-def make_wheel(directory, name, version):
-    """A pure-Python wheel of one empty module, as a build backend makes it."""
-    dist = "%s-%s.dist-info" % (name, version)
-    files = {
-        "%s/__init__.py" % name: b"VERSION = %r\n" % version.encode(),
-        dist + "/METADATA": ("Metadata-Version: 2.1\nName: %s\nVersion: %s\n" % (name, version)).encode(),
-        dist + "/WHEEL": b"Wheel-Version: 1.0\nGenerator: flaskstack-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
-    }
-    record = "\n".join([record_line(path, data) for path, data in files.items()] + [dist + "/RECORD,,", ""])
-    path = os.path.join(str(directory), "%s-%s-py3-none-any.whl" % (name, version))
-    with zipfile.ZipFile(path, "w") as wheel:
-        for inner, data in files.items():
-            wheel.writestr(inner, data)
-        wheel.writestr(dist + "/RECORD", record)
-    return path
 
 
 @pytest.fixture(scope="module")
