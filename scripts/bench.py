@@ -188,7 +188,8 @@ def converge(label, hosts, extra=(), playbook="site.yml", ssh=None, **settings):
         raise SystemExit("bench: converge %s failed; log in %s" % (label, WORK))
     recap = {m.group(1): dict(ok=int(m.group(2)), changed=int(m.group(3)), failed=int(m.group(5)))
              for m in RECAP.finditer(result.stdout)}
-    slowest = re.findall(r"^(.{1,90}?)\s-+\s+(\d+\.\d+)s$", result.stdout, re.M)
+    # profile_tasks pads a name with dashes, or leaves a long one with " --- ".
+    slowest = re.findall(r"^(\S.*?) -+ (\d+\.\d+)s$", result.stdout, re.M)
     # Tasks that ran a module on a host (ok or changed), the per-task cost's multiplier.
     ran = len(re.findall(r"^(?:ok|changed): \[", result.stdout, re.M))
     return dict(seconds=seconds, recap=recap, ran=ran, slowest=[(t.strip(), float(s)) for t, s in slowest])

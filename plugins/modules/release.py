@@ -105,6 +105,16 @@ options:
     description: Directory of the app's virtualenvs, pruned with O(state=live).
     type: path
     version_added: "0.5.0"
+  complete_build:
+    description:
+      - With O(state=live), when O(release) does not exist and its build
+        directory (C(.build-)O(release), which O(state=staged) made) does,
+        the build is renamed to the release first, in the same call.
+      - Leave it off when something must run in the complete release before
+        it goes live (a release phase).
+    type: bool
+    default: false
+    version_added: "0.5.0"
   src:
     description:
       - With O(state=staged), a directory on the controller whose files become the build's
@@ -164,9 +174,16 @@ EXAMPLES = r"""
 
 RETURN = r"""
 exists:
-  description: Whether the release directory existed when the module started.
+  description:
+    - Whether the release directory existed when the module started, or was
+      made from its build (RV(completed)).
   returned: always
   type: bool
+completed:
+  description: Whether O(complete_build) renamed the build to the release (or would, in check mode).
+  returned: always
+  type: bool
+  version_added: "0.5.0"
 was_live:
   description: The release the live link pointed to before, as a resolved path; empty when there was no link.
   returned: always
@@ -461,6 +478,7 @@ def main():
             archive=dict(type="path"),
             venv=dict(type="path"),
             venvs_dir=dict(type="path"),
+            complete_build=dict(type="bool", default=False),
         ),
         required_if=[("state", "staged", ["release"]), ("state", "live", ["release"])],
         supports_check_mode=True,
@@ -479,8 +497,18 @@ def main():
     for name in params["files"]:
         if os.path.isabs(name) or ".." in name.split("/") or not name.strip("/."):
             module.fail_json(msg="files: %r must be a path inside the release, relative to it" % name)
-    result = dict(changed=False, exists=bool(release) and os.path.isdir(release), switched=False, pruned=[],
-                  found=[name for name in params["files"] if release and os.path.lexists(os.path.join(release, name))])
+    # state=live with complete_build: a finished build becomes the release
+    # here (one rename), instead of in a host call of its own before this one.
+    build = os.path.join(releases_dir, ".build-" + params["release"]) if release else ""
+    completes = (params["state"] == "live" and params["complete_build"] and not os.path.lexists(release)
+                 and os.path.isdir(build) and not os.path.islink(build))
+    if completes and not module.check_mode:
+        os.rename(build, release)
+    # What the release holds; in a check run, the build that would become it.
+    holder = build if completes and module.check_mode else release
+    result = dict(changed=completes, completed=completes, switched=False, pruned=[],
+                  exists=completes or (bool(release) and os.path.isdir(release)),
+                  found=[name for name in params["files"] if release and os.path.lexists(os.path.join(holder, name))])
     try:
         result["was_live"] = link_target(params["live"])
         result["was_previous"] = link_target(params["previous"])
@@ -491,7 +519,7 @@ def main():
     # symbolic link is still recognised; links are written as given.
     resolved = os.path.realpath(release) if release else ""
     listed = releases(os.path.realpath(releases_dir)) if os.path.isdir(releases_dir) else []
-    result["venv"] = release_venv(release) if release else ""
+    result["venv"] = release_venv(holder) if release else ""
     result["was_venv"] = os.path.realpath(params["venv"]) if params["venv"] and os.path.islink(params["venv"]) else ""
     try:
         if params["venv"]:
@@ -505,6 +533,8 @@ def main():
                          and not venvs_to_prune(params["venvs_dir"], venvs_in_use(releases_dir, [], result["was_venv"])))
 
     diff = dict(before={}, after={})
+    if completes:
+        diff["before"]["build"], diff["after"]["build"] = build, "complete, renamed to %s" % release
     if not os.path.isdir(releases_dir):
         if os.path.lexists(releases_dir):
             module.fail_json(msg="%s exists and is not a directory" % releases_dir, **result)

@@ -1003,3 +1003,58 @@ def test_live_and_staged_need_a_release(capsys, root, state):
     result = run(capsys, **args)
     assert result.get("failed") is True and "missing: release" in result["msg"], result["msg"]
     assert snapshot(root.parent) == before
+
+
+# complete_build: the switch renames a finished build to the release, in the
+# same call (the app role leaves its own rename out when there is no release phase).
+def make_build(root, release, venv=None):
+    releases = make_releases(root, ["r1"])
+    build = releases / (".build-" + release)
+    build.mkdir()
+    (build / "app.py").write_text("RELEASE = %r\n" % release)
+    if venv:
+        (root / "venvs" / venv).mkdir(parents=True)
+        os.symlink(str(root / "venvs" / venv), str(build / VENV_LINK))
+    os.symlink(str(releases / "r1"), str(root / "current"))
+    return releases, build
+
+
+def test_complete_build_renames_the_build_to_the_release_and_switches_to_it(capsys, root):
+    releases, build = make_build(root, "r2", venv="b")
+    result = run(capsys, diff=True, **venv_arguments(root, "r2", state="live", complete_build=True))
+    assert result["completed"] is True and result["exists"] is True
+    assert result["changed"] is True and result["switched"] is True and result["venv_switched"] is True
+    assert not os.path.lexists(str(build))
+    assert (releases / "r2" / "app.py").read_text() == "RELEASE = 'r2'\n"
+    assert real(root / "current") == real(releases / "r2")
+    assert real(root / "venv") == real(root / "venvs" / "b")
+    assert "complete, renamed to" in result["diff"]["after"]
+
+    again = run(capsys, **venv_arguments(root, "r2", state="live", complete_build=True))
+    assert again["completed"] is False and again["changed"] is False
+
+
+def test_complete_build_in_check_mode_renames_nothing_and_reports_the_switch(capsys, root):
+    releases, build = make_build(root, "r2", venv="b")
+    before = snapshot(root)
+    result = run(capsys, check_mode=True, **venv_arguments(root, "r2", state="live", complete_build=True))
+    assert result["completed"] is True and result["changed"] is True and result["switched"] is True
+    # The build's virtualenv is the one the release would bring.
+    assert result["venv"] == str(root / "venvs" / "b")
+    assert snapshot(root) == before
+
+
+def test_without_complete_build_a_build_is_not_a_release(capsys, root):
+    releases, build = make_build(root, "r2")
+    failed = run(capsys, **arguments(root, "r2", state="live"))
+    assert failed.get("failed") is True and "does not exist" in failed["msg"]
+    assert os.path.isdir(str(build)) and not os.path.lexists(str(releases / "r2"))
+    assert real(root / "current") == real(releases / "r1")
+
+
+def test_complete_build_leaves_an_existing_release_and_its_stale_build_alone(capsys, root):
+    releases, build = make_build(root, "r1")
+    result = run(capsys, **arguments(root, "r1", state="live", complete_build=True))
+    assert result["completed"] is False and result["changed"] is False
+    assert (releases / "r1" / "app.py").read_text() == "RELEASE = 'r1'\n"
+    assert os.path.isdir(str(build))
