@@ -200,28 +200,47 @@ EXTRA_REQUIREMENT = "six==1.16.0"
 DEMO = os.path.join(ROOT, "roles", "app", "files", "demo")
 
 
+# Runs of the warm converge and of the code-only deploy; the figure is their median.
+REPEATS = 3
+
+
 def app_versions():
-    """The demo app with one line changed, and that with one more requirement, on the controller."""
+    """On the controller: REPEATS versions of the demo app, each with a
+    different line changed (code-1 ...), and the last one with one more
+    requirement. "code" is the first."""
     made = {}
-    for label, requirement in (("code", ""), ("requirement", EXTRA_REQUIREMENT)):
+    labels = ["code-%d" % number for number in range(1, REPEATS + 1)]
+    for number, label in enumerate(labels + ["requirement"], 1):
         path = os.path.join(WORK, "app-" + label)
         if os.path.isdir(path):
             shutil.rmtree(path)
         shutil.copytree(DEMO, path)
         with open(os.path.join(path, "app.py"), "a") as handle:
-            handle.write("\n# bench: a one-line change\n")
-        if requirement:
+            handle.write("\n# bench: a one-line change (%d)\n" % number)
+        if label == "requirement":
             with open(os.path.join(path, "requirements.txt"), "a") as handle:
-                handle.write(requirement + "\n")
+                handle.write(EXTRA_REQUIREMENT + "\n")
         made[label] = ["-e", "app_source=local", "-e", "app_local_path=" + path]
+    made["code"] = made["code-1"]
+    made["codes"] = [made[label] for label in labels]
     return made
+
+
+def median_run(label, hosts, runs, **settings):
+    """converge() once for each extra-arguments list in runs; the run of median
+    seconds, with every run's seconds as samples (one run is noisy: +-0.3 s)."""
+    results = [converge("%s-%d" % (label, number), hosts, extra, **settings)
+               for number, extra in enumerate(runs, 1)]
+    chosen = sorted(results, key=lambda result: result["seconds"])[len(results) // 2]
+    return dict(chosen, samples=[round(result["seconds"], 2) for result in results])
 
 
 def deploys(name, versions):
     """A code-only deploy, a deploy that adds a requirement, and the rollback
     playbook; whether the rollback brought back the packages of the release
     it returned to (the extra requirement gone from the live virtualenv)."""
-    out = dict(deploy=converge("deploy", [name], versions["code"]))
+    # Each a new release: another line changed.
+    out = dict(deploy=median_run("deploy", [name], versions["codes"]))
     log("code-only deploy %.1f s, %d task results" % (out["deploy"]["seconds"], out["deploy"]["ran"]))
     out["requirement"] = converge("requirement", [name], versions["requirement"])
     log("deploy adding a requirement %.1f s" % out["requirement"]["seconds"])
@@ -255,8 +274,8 @@ def ssh_runs(versions):
                ansible_ssh_private_key_file=key,
                ansible_ssh_common_args="-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null")
     out = dict(cold=converge("ssh-cold", [name], ssh=ssh))
-    out["warm"] = converge("ssh-warm", [name], ssh=ssh)
-    out["deploy"] = converge("ssh-deploy", [name], versions["code"], ssh=ssh)
+    out["warm"] = median_run("ssh-warm", [name], [[]] * REPEATS, ssh=ssh)
+    out["deploy"] = median_run("ssh-deploy", [name], versions["codes"], ssh=ssh)
     log("over SSH: warm %.1f s, code-only deploy %.1f s" % (out["warm"]["seconds"], out["deploy"]["seconds"]))
     run(["docker", "rm", "-f", name], check=False)
     return out
@@ -456,7 +475,7 @@ def main():
         start(one)
         data["cold"] = converge("cold", [one])
         log("cold converge %.1f s" % data["cold"]["seconds"])
-        data["warm"] = converge("warm", [one])
+        data["warm"] = median_run("warm", [one], [[]] * REPEATS)
         log("warm converge %.1f s, changed=%d, %d task results" % (
             data["warm"]["seconds"], data["warm"]["recap"][one]["changed"], data["warm"]["ran"]))
         # The shipped ansible.cfg's pipelining, measured by turning it off.

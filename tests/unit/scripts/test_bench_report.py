@@ -111,3 +111,9 @@ def test_levers_are_compared_with_the_defaults_of_their_own_rounds(tmp_path, mon
     assert "Unix socket**, kept: TCP on 127.0.0.1 instead: -8%." in doc
     base = [line for line in doc.split("### Levers")[1].splitlines() if line.startswith("| defaults ")][0]
     assert "| +0% " in base, base
+
+
+def test_a_figure_of_several_runs_says_it_is_their_median():
+    assert bench_report.runs_of(dict(seconds=8.0, samples=[8.31, 7.96, 8.04])) == "; median of 8.3, 8.0, 8.0 s"
+    assert bench_report.runs_of(dict(seconds=8.0, samples=[8.0])) == ""
+    assert bench_report.runs_of(dict(seconds=8.0)) == ""
