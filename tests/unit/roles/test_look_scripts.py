@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The one-command looks of the processes and nginx roles (their vars/main.yml), run as the
-roles run them: python3 -c SCRIPT ARGS, with systemctl stood in for on PATH."""
+"""The one-command looks of the processes, nginx and python roles (their vars/main.yml), run as
+the roles run them: python3 -c SCRIPT ARGS, with systemctl and dpkg-query stood in for on PATH."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -97,10 +97,69 @@ def test_nginx_look_gives_the_groups_as_id_does():
     user = pwd.getpwuid(os.getuid()).pw_name
     groups = subprocess.run(["id", "-nG", user], stdout=subprocess.PIPE, universal_newlines=True,
                             check=True).stdout.split()
-    looked = look("nginx", "__nginx_look_script", user)
+    looked = look("nginx", "__nginx_look_script", user, "/etc/ssl/flaskstack/flaskstack-never-deployed")
     assert sorted(looked["groups"]) == sorted(groups)
     assert isinstance(looked["default_servers"], list)
 
 
 def test_nginx_look_gives_no_groups_for_a_user_not_made_yet():
-    assert look("nginx", "__nginx_look_script", "flaskstack-no-such-user")["groups"] is None
+    assert look("nginx", "__nginx_look_script", "flaskstack-no-such-user", "/nonexistent")["groups"] is None
+
+
+def test_nginx_look_says_whether_the_app_has_a_certificate_directory(tmp_path):
+    user = pwd.getpwuid(os.getuid()).pw_name
+    tls_dir = tmp_path / "flaskstack-shop"
+    assert look("nginx", "__nginx_look_script", user, str(tls_dir))["tls_dir"] is False
+    tls_dir.mkdir()
+    assert look("nginx", "__nginx_look_script", user, str(tls_dir))["tls_dir"] is True
+
+
+# Answers as dpkg-query --show --showformat='${Package} ${db:Status-Abbrev}\n' does:
+# a line per package it knows (ii: installed; rc: removed, config kept), exit 1
+# when one of the names is unknown to it.
+DPKG_QUERY = """#!/bin/sh
+printf '%s\\n' "$*" >> "$STATE/calls"
+[ -e "$STATE/broken" ] && { echo "dpkg-query: error: database is locked" >&2; exit 2; }
+echo "python3 ii "
+echo "python3-venv:amd64 ii "
+echo "python3-packaging rc "
+case "$*" in *never-packaged*) echo "dpkg-query: no packages found matching never-packaged" >&2; exit 1;; esac
+"""
+
+
+@pytest.fixture()
+def dpkg_query(tmp_path, monkeypatch):
+    bin_dir, state = tmp_path / "bin", tmp_path / "state"
+    bin_dir.mkdir()
+    state.mkdir()
+    (bin_dir / "dpkg-query").write_text(DPKG_QUERY)
+    (bin_dir / "dpkg-query").chmod(0o755)
+    monkeypatch.setenv("PATH", "%s:%s" % (bin_dir, os.environ["PATH"]))
+    monkeypatch.setenv("STATE", str(state))
+    return state
+
+
+def python_look(*packages):
+    return look("python", "__python_look_script", "flaskstack-no-such-group", "flaskstack-no-such-user",
+                "/srv/flaskstack/shop", "/usr/sbin/nologin", *packages)
+
+
+def test_python_look_lists_the_packages_dpkg_does_not_have_installed_in_one_query(dpkg_query):
+    looked = python_look("python3", "python3-venv", "python3-packaging", "never-packaged")
+    # Removed with its config kept (rc) is not installed; an architecture suffix is not part of the name.
+    assert looked["missing"] == ["python3-packaging", "never-packaged"]
+    assert len((dpkg_query / "calls").read_text().splitlines()) == 1
+    assert python_look("python3", "python3-venv")["missing"] == []
+
+
+def test_python_look_stops_with_dpkg_s_words_when_dpkg_cannot_answer(dpkg_query):
+    (dpkg_query / "broken").write_text("")
+    proc = subprocess.run([sys.executable, "-c", script("python", "__python_look_script"), "g", "u", "/h",
+                           "/usr/sbin/nologin", "python3"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          universal_newlines=True, check=False)
+    assert proc.returncode != 0
+    assert "dpkg-query cannot list python3: dpkg-query: error: database is locked" in proc.stderr
+
+
+def test_python_look_says_a_user_not_made_yet_is_missing(dpkg_query):
+    assert python_look("python3")["user"].startswith("missing: ")
