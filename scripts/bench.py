@@ -226,7 +226,7 @@ def app_versions():
     return made
 
 
-def median_run(label, hosts, runs, **settings):
+def median_converge(label, hosts, runs, **settings):
     """converge() once for each extra-arguments list in runs; the run of median
     seconds, with every run's seconds as samples (one run is noisy: +-0.3 s)."""
     results = [converge("%s-%d" % (label, number), hosts, extra, **settings)
@@ -240,7 +240,7 @@ def deploys(name, versions):
     playbook; whether the rollback brought back the packages of the release
     it returned to (the extra requirement gone from the live virtualenv)."""
     # Each a new release: another line changed.
-    out = dict(deploy=median_run("deploy", [name], versions["codes"]))
+    out = dict(deploy=median_converge("deploy", [name], versions["codes"]))
     log("code-only deploy %.1f s, %d task results" % (out["deploy"]["seconds"], out["deploy"]["ran"]))
     out["requirement"] = converge("requirement", [name], versions["requirement"])
     log("deploy adding a requirement %.1f s" % out["requirement"]["seconds"])
@@ -274,8 +274,8 @@ def ssh_runs(versions):
                ansible_ssh_private_key_file=key,
                ansible_ssh_common_args="-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null")
     out = dict(cold=converge("ssh-cold", [name], ssh=ssh))
-    out["warm"] = median_run("ssh-warm", [name], [[]] * REPEATS, ssh=ssh)
-    out["deploy"] = median_run("ssh-deploy", [name], versions["codes"], ssh=ssh)
+    out["warm"] = median_converge("ssh-warm", [name], [[]] * REPEATS, ssh=ssh)
+    out["deploy"] = median_converge("ssh-deploy", [name], versions["codes"], ssh=ssh)
     log("over SSH: warm %.1f s, code-only deploy %.1f s" % (out["warm"]["seconds"], out["deploy"]["seconds"]))
     run(["docker", "rm", "-f", name], check=False)
     return out
@@ -475,7 +475,7 @@ def main():
         start(one)
         data["cold"] = converge("cold", [one])
         log("cold converge %.1f s" % data["cold"]["seconds"])
-        data["warm"] = median_run("warm", [one], [[]] * REPEATS)
+        data["warm"] = median_converge("warm", [one], [[]] * REPEATS)
         log("warm converge %.1f s, changed=%d, %d task results" % (
             data["warm"]["seconds"], data["warm"]["recap"][one]["changed"], data["warm"]["ran"]))
         # The shipped ansible.cfg's pipelining, measured by turning it off.
