@@ -25,6 +25,12 @@ description:
     requirements, base packages or Python build a new one, with
     C(python -m venv) and one C(pip install) of the packages and the
     requirements together.
+  - When O(packages) names pip and the interpreter came with pip's wheel
+    (CPython's C(ensurepip), or Debian's C(/usr/share/python-wheels) for
+    the distribution's Python), the
+    virtualenv is made without pip and that wheel's pip installs everything,
+    itself included, in the one run: C(ensurepip) would first install a pip
+    that the run then replaces (about 2 s).
   - A virtualenv is complete once its stamp (C(.flaskstack-packages.json),
     written last) names the release's packages; an unfinished one, left by a
     run that stopped, is removed and built again. A complete one whose
@@ -116,11 +122,13 @@ pip_ran:
   type: bool
 """
 
+import glob
 import grp
 import hashlib
 import json
 import os
 import pwd
+import re
 import shutil
 
 from ansible.module_utils.basic import AnsibleModule
@@ -160,9 +168,33 @@ def seal(venv, key, ids, pip_conf):
     os.chown(os.path.join(venv, STAMP), *ids)
 
 
+# The interpreter's own pip wheel: CPython's ensurepip holds it; Debian's and
+# Ubuntu's Python (its ensurepip in /usr/lib) takes it from python3-pip-whl,
+# which python3-venv depends on. Another interpreter does not get Debian's,
+# which may be too old for it.
+ENSUREPIP_DIR = "import ensurepip, os; print(os.path.dirname(ensurepip.__file__))"
+DISTRIBUTION_WHEELS = "/usr/share/python-wheels/pip-*.whl"
+# A requirement on pip itself: "pip", "pip>=22.2", "pip ==24.0"...
+PIP_REQUIREMENT = re.compile(r"^pip\s*(?:[<>=!~;@\[]|$)", re.IGNORECASE)
+
+
+def bundled_pip(module, python):
+    """The pip wheel the interpreter came with, or None."""
+    rc, out, _err = module.run_command([python, "-c", ENSUREPIP_DIR])
+    ensurepip_dir = out.strip() if rc == 0 else ""
+    if not ensurepip_dir:
+        return None
+    found = sorted(glob.glob(os.path.join(ensurepip_dir, "_bundled", "pip-*.whl")))
+    if not found and ensurepip_dir.startswith("/usr/lib/python3"):
+        found = sorted(glob.glob(DISTRIBUTION_WHEELS))
+    return found[-1] if found else None
+
+
 def build(module, venv, params, asked, arguments, result, ids):
     """A new virtualenv at venv (its final path: pip writes it into the scripts it makes)."""
-    rc, out, err = module.run_command([params["python"], "-m", "venv", venv])
+    wheel = (bundled_pip(module, params["python"])
+             if any(PIP_REQUIREMENT.match(package) for package in params["packages"]) else None)
+    rc, out, err = module.run_command([params["python"], "-m", "venv"] + (["--without-pip"] if wheel else []) + [venv])
     if rc != 0:
         shutil.rmtree(venv, ignore_errors=True)
         module.fail_json(msg="%s -m venv %s failed" % (params["python"], venv), rc=rc, stdout=out, stderr=err,
@@ -170,7 +202,8 @@ def build(module, venv, params, asked, arguments, result, ids):
     if params["pip_conf"]:
         # Before pip runs: it reads <venv>/pip.conf.
         shutil.copy2(params["pip_conf"], os.path.join(venv, "pip.conf"))
-    key = fill(module, venv, STAMP_NAME, asked, arguments, result)
+    key = fill(module, venv, STAMP_NAME, asked, arguments, result,
+               fresh=[os.path.join(venv, "bin", "python"), os.path.join(wheel, "pip")] if wheel else True)
     seal(venv, key, ids, params["pip_conf"])
 
 

@@ -10,11 +10,14 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import contextlib
+import ensurepip
+import glob
 import grp
 import io
 import json
 import os
 import pwd
+import shutil
 import stat
 import sys
 
@@ -69,8 +72,9 @@ def venv_builds(calls):
 
 
 def pip_installs(calls):
-    """pip runs that install (not pip's dry runs)."""
-    return [call for call in calls if call[1:2] == ["install"] and "--dry-run" not in call]
+    """pip runs that install (not pip's dry runs): the venv's pip, or python running a pip wheel."""
+    return [call for call in calls if "--dry-run" not in call
+            and (call[1:2] == ["install"] or (call[1].endswith(".whl/pip") and call[2:3] == ["install"]))]
 
 
 def offline(patcher, find_links=None):
@@ -152,6 +156,47 @@ def built(tmp_path_factory, wheels):
                 venv=result["venv"], pip_conf=pip_conf)
 
 
+def test_a_new_venv_that_asks_for_pip_gets_it_from_the_interpreter_s_own_wheel_in_the_one_run(tmp_path,
+                                                                                               monkeypatch, wheels):
+    # The wheel this interpreter came with (its ensurepip's, or Debian's for
+    # Debian's Python), also offered offline, as the index would offer pip.
+    ensurepip_dir = os.path.dirname(ensurepip.__file__)
+    found = sorted(glob.glob(os.path.join(ensurepip_dir, "_bundled", "pip-*.whl")))
+    if not found and ensurepip_dir.startswith("/usr/lib/python3"):
+        found = sorted(glob.glob("/usr/share/python-wheels/pip-*.whl"))
+    assert found, "this interpreter came with no pip wheel: neither Debian's python3-pip-whl nor ensurepip's"
+    bundled = found[-1]
+    find_links = tmp_path / "links"
+    shutil.copytree(str(wheels), str(find_links))
+    shutil.copy(bundled, str(find_links))
+    offline(monkeypatch, find_links)
+    release = make_release(tmp_path / "releases", "r1", REQUIREMENTS)
+    calls = record_commands(monkeypatch)
+    result = run(**arguments(release, tmp_path / "venvs", packages=["pip"] + PACKAGES))
+    assert not result.get("failed"), result
+    [made] = venv_builds(calls)
+    assert "--without-pip" in made
+    # One pip run, from the wheel, with no dry run; it installed pip itself too.
+    [install] = pip_installs(calls)
+    assert install[:2] == [os.path.join(result["venv"], "bin", "python"), os.path.join(bundled, "pip")]
+    assert [call for call in calls if "--dry-run" in call] == []
+    assert os.access(os.path.join(result["venv"], "bin", "pip"), os.X_OK)
+    assert any(name.startswith("pip-") for name in venv_utils.distributions(result["venv"]))
+    assert dists(result["venv"]) == ["flaskstack_other-1.0.dist-info", "flaskstack_probe-1.0.dist-info"]
+    assert any(name.startswith("pip==") for name in result["installed"])
+
+
+def test_a_new_venv_that_does_not_ask_for_pip_is_made_by_venv_with_its_pip(tmp_path):
+    release = make_release(tmp_path / "releases", "r1", REQUIREMENTS)
+    with pytest.MonkeyPatch.context() as patcher:
+        calls = record_commands(patcher)
+        result = run(**arguments(release, tmp_path / "venvs"))
+    assert not result.get("failed"), result
+    [made] = venv_builds(calls)
+    assert "--without-pip" not in made
+    assert [call[1:2] for call in pip_installs(calls)] == [["install"]]
+
+
 @contextlib.contextmanager
 def pip_cannot_start(venv):
     """While inside, any pip run in venv fails: a run that succeeds did not start pip."""
@@ -175,8 +220,10 @@ def test_a_new_release_gets_a_venv_with_its_packages_and_requirements_in_one_bui
     assert sorted(result["installed"]) == ["flaskstack_other==1.0", "flaskstack_probe==1.0"]
     assert dists(venv) == ["flaskstack_other-1.0.dist-info", "flaskstack_probe-1.0.dist-info"]
     assert os.access(os.path.join(venv, "bin", "python"), os.X_OK)
-    # One venv, one pip install of the base packages and the requirements together.
+    # One venv, one pip install of the base packages and the requirements
+    # together, and no dry run before it: a new venv lacks everything.
     assert len(venv_builds(built["calls"])) == 1
+    assert [call for call in built["calls"] if "--dry-run" in call] == []
     [install] = pip_installs(built["calls"])
     assert "flaskstack_other" in install
     assert install[install.index("--requirement") + 1] == str(built["release"] / "requirements.txt")
