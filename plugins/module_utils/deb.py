@@ -34,7 +34,8 @@ def missing_packages(module, names):
     installed = set()
     for line in out.splitlines():
         parts = line.split()
-        if len(parts) >= 2 and parts[1].startswith("ii"):
+        # The second letter is the state: i, installed (held ones, hi, too).
+        if len(parts) >= 2 and parts[1][1:2] == "i":
             installed.add(parts[0].split(":")[0])
     return [name for name in names if name not in installed]
 

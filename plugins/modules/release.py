@@ -24,7 +24,8 @@ description:
     files of O(archive); an unfinished build of the same release is removed
     first. Files belong to root and O(group), readable by the group, with no
     access for others; a file executable by anyone stays executable. The
-    caller renames the build to the release when it is complete.
+    caller renames the build to the release when it is complete, or lets
+    O(state=live) with O(complete_build) do it.
   - The action plugin of the same name packs O(src), a directory on the
     controller, into one archive and sends it with the task, so staging the
     code of an app of any size is one transfer and one module run.
@@ -134,7 +135,7 @@ options:
     version_added: "0.4.0"
 notes:
   - In check mode, O(state=staged) reports the build it would make and sends nothing.
-  - The release directory must exist for O(state=live), except in check mode,
+  - The release directory (or, with O(complete_build), its build) must exist for O(state=live), except in check mode,
     where a release that is not built yet is reported as the one that would go
     live.
 """

@@ -114,16 +114,27 @@ def test_nginx_look_says_whether_the_app_has_a_certificate_directory(tmp_path):
     assert look("nginx", "__nginx_look_script", user, str(tls_dir))["tls_dir"] is True
 
 
-# Answers as dpkg-query --show --showformat='${Package} ${db:Status-Abbrev}\n' does:
-# a line per package it knows (ii: installed; rc: removed, config kept), exit 1
-# when one of the names is unknown to it.
+# Answers as dpkg-query --show --showformat='${Package} ${db:Status-Abbrev}\n' does,
+# for the names it is given only: a line per package it knows (ii: installed;
+# hi: installed and held; rc: removed, config kept), exit 1 when one of the
+# names is unknown to it. Any other format is refused, as a real dpkg's
+# answer to it would not be read right.
 DPKG_QUERY = """#!/bin/sh
 printf '%s\\n' "$*" >> "$STATE/calls"
 [ -e "$STATE/broken" ] && { echo "dpkg-query: error: database is locked" >&2; exit 2; }
-echo "python3 ii "
-echo "python3-venv:amd64 ii "
-echo "python3-packaging rc "
-case "$*" in *never-packaged*) echo "dpkg-query: no packages found matching never-packaged" >&2; exit 1;; esac
+[ "$1 $2" = '--show --showformat=${Package} ${db:Status-Abbrev}\\n' ] || { echo "unexpected: $1 $2" >&2; exit 2; }
+shift 2
+rc=0
+for name in "$@"; do
+  case "$name" in
+    python3) echo "python3 ii ";;
+    python3-venv) echo "python3-venv:amd64 ii ";;
+    python3-held) echo "python3-held hi ";;
+    python3-packaging) echo "python3-packaging rc ";;
+    *) echo "dpkg-query: no packages found matching $name" >&2; rc=1;;
+  esac
+done
+exit $rc
 """
 
 
@@ -145,10 +156,13 @@ def python_look(*packages):
 
 
 def test_python_look_lists_the_packages_dpkg_does_not_have_installed_in_one_query(dpkg_query):
-    looked = python_look("python3", "python3-venv", "python3-packaging", "never-packaged")
-    # Removed with its config kept (rc) is not installed; an architecture suffix is not part of the name.
+    looked = python_look("python3", "python3-venv", "python3-held", "python3-packaging", "never-packaged")
+    # Removed with its config kept (rc) is not installed; held (hi) is; an
+    # architecture suffix is not part of the name.
     assert looked["missing"] == ["python3-packaging", "never-packaged"]
-    assert len((dpkg_query / "calls").read_text().splitlines()) == 1
+    assert (dpkg_query / "calls").read_text().splitlines() == [
+        "--show --showformat=${Package} ${db:Status-Abbrev}\\n python3 python3-venv python3-held "
+        "python3-packaging never-packaged"]
     assert python_look("python3", "python3-venv")["missing"] == []
 
 

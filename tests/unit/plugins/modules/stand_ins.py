@@ -22,7 +22,8 @@ import pytest
 
 from ansible.module_utils.testing import patch_module_args
 
-# Answers as dpkg-query --show does: a line per installed name ($STATE/installed-<name>), exit 1
+# Answers as dpkg-query --show does: a line per installed name ($STATE/installed-<name>; held,
+# apt-mark hold: $STATE/held-<name>), exit 1
 # for a name it does not know; $STATE/dpkg-broken makes it fail as dpkg does on a locked database.
 DPKG_QUERY = """#!/bin/sh
 printf '%s\\n' "dpkg-query $*" >> "$STATE/calls"
@@ -30,7 +31,9 @@ printf '%s\\n' "dpkg-query $*" >> "$STATE/calls"
 rc=0
 for name in "$@"; do
     case "$name" in -*) continue ;; esac
-    if [ -e "$STATE/installed-$name" ]; then echo "$name ii "; else echo "no packages found matching $name" >&2; rc=1; fi
+    if [ -e "$STATE/held-$name" ]; then echo "$name hi "
+    elif [ -e "$STATE/installed-$name" ]; then echo "$name ii "
+    else echo "no packages found matching $name" >&2; rc=1; fi
 done
 exit $rc
 """

@@ -90,6 +90,13 @@ def test_missing_packages_are_installed_then_a_second_run_only_looks(host, run):
     assert host.calls() == ["dpkg-query --show --showformat=${Package} ${db:Status-Abbrev}\\n python3 nginx openssl"]
 
 
+def test_a_held_package_is_installed_and_left_alone(host, run):
+    (host.state / "held-python3").write_text("")
+    result = run(names=["python3"])
+    assert not result["changed"] and result["installed"] == [] and result["msg"] == "all installed"
+    assert not any(call.startswith("apt-get") for call in host.calls())
+
+
 def test_an_empty_list_does_nothing_at_all(host, run):
     result = run(names=[])
     assert not result["changed"] and result["installed"] == []
