@@ -202,8 +202,14 @@ def build(module, venv, params, asked, arguments, result, ids):
     if params["pip_conf"]:
         # Before pip runs: it reads <venv>/pip.conf.
         shutil.copy2(params["pip_conf"], os.path.join(venv, "pip.conf"))
+    # python3, as the pip ensurepip installs runs: pip writes the interpreter
+    # it runs under into the scripts' first line (gunicorn's, the command
+    # line the service shows), which stays what it was.
+    python = os.path.join(venv, "bin", "python3")
+    if not os.path.exists(python):
+        python = os.path.join(venv, "bin", "python")
     key = fill(module, venv, STAMP_NAME, asked, arguments, result,
-               fresh=[os.path.join(venv, "bin", "python"), os.path.join(wheel, "pip")] if wheel else True)
+               fresh=[python, os.path.join(wheel, "pip")] if wheel else True)
     seal(venv, key, ids, params["pip_conf"])
 
 

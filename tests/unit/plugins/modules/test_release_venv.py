@@ -178,7 +178,10 @@ def test_a_new_venv_that_asks_for_pip_gets_it_from_the_interpreter_s_own_wheel_i
     assert "--without-pip" in made
     # One pip run, from the wheel, with no dry run; it installed pip itself too.
     [install] = pip_installs(calls)
-    assert install[:2] == [os.path.join(result["venv"], "bin", "python"), os.path.join(bundled, "pip")]
+    assert install[:2] == [os.path.join(result["venv"], "bin", "python3"), os.path.join(bundled, "pip")]
+    # The scripts pip wrote run the venv's python3, as those of a venv made with its pip do.
+    with open(os.path.join(result["venv"], "bin", "pip")) as handle:
+        assert handle.readline().strip() == "#!" + os.path.join(result["venv"], "bin", "python3")
     assert [call for call in calls if "--dry-run" in call] == []
     assert os.access(os.path.join(result["venv"], "bin", "pip"), os.X_OK)
     assert any(name.startswith("pip-") for name in venv_utils.distributions(result["venv"]))
