@@ -27,10 +27,10 @@ description:
     requirements together.
   - When O(packages) names pip and the interpreter came with pip's wheel
     (CPython's C(ensurepip), or Debian's C(/usr/share/python-wheels) for
-    the distribution's Python), the
-    virtualenv is made without pip and that wheel's pip installs everything,
-    itself included, in the one run: C(ensurepip) would first install a pip
-    that the run then replaces (about 2 s).
+    the distribution's Python), the virtualenv is made without pip, and that
+    wheel's pip installs everything, itself included, in the one run.
+    C(ensurepip) would first install a pip that the run then replaces
+    (about 2 s).
   - A virtualenv is complete once its stamp (C(.flaskstack-packages.json),
     written last) names the release's packages; an unfinished one, left by a
     run that stopped, is removed and built again. A complete one whose

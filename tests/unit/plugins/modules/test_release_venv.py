@@ -156,8 +156,8 @@ def built(tmp_path_factory, wheels):
                 venv=result["venv"], pip_conf=pip_conf)
 
 
-def test_a_new_venv_that_asks_for_pip_gets_it_from_the_interpreter_s_own_wheel_in_the_one_run(tmp_path,
-                                                                                               monkeypatch, wheels):
+def test_a_new_venv_that_asks_for_pip_gets_it_from_the_interpreter_s_own_wheel_in_the_one_run(
+        tmp_path, monkeypatch, wheels):
     # The wheel this interpreter came with (its ensurepip's, or Debian's for
     # Debian's Python), also offered offline, as the index would offer pip.
     ensurepip_dir = os.path.dirname(ensurepip.__file__)
