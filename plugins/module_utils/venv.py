@@ -87,15 +87,15 @@ def requirements_digests(path):
     return [(os.path.relpath(name, top), digest) for name, digest in file_digests(path)]
 
 
-def fill(module, venv, stamp, asked, arguments, result, fresh=False):
+def fill(module, venv, stamp, asked, arguments, result, fresh=None):
     """Makes sure the venv holds what pip's arguments ask for: nothing when
     the venv's stamp, under the name stamp, shows asked was found complete, else pip's dry run says
     what is missing and only then does pip install (never in check mode). A
     fresh venv (made in this run, not in check mode) lacks everything: pip
     installs at once, without a dry run that would resolve every requirement
-    a second time (about 2.3 s of the demo's 6 s). fresh may be the command
-    that runs pip for it (a venv made without pip: the interpreter's own
-    wheel's pip, which installs pip too).
+    a second time (about 2.3 s of the demo's 6 s). fresh is then the command
+    that runs pip for it: the venv's own, or, for a venv made without pip,
+    the interpreter's own wheel's pip, which installs pip too.
     Updates result (changed, installed, pip_ran); fails the module with pip's
     words. Returns the key to stamp once the venv is complete, or None in
     check mode when something is missing."""
@@ -125,7 +125,7 @@ def fill(module, venv, stamp, asked, arguments, result, fresh=False):
     if module.check_mode:
         return None
     before = set(distributions(venv))
-    rc, out, err = module.run_command((fresh if isinstance(fresh, list) else [pip]) + ["install"] + arguments)
+    rc, out, err = module.run_command((fresh or [pip]) + ["install"] + arguments)
     if rc != 0:
         module.fail_json(msg="pip install failed", rc=rc, stdout=out, stderr=err, **result)
     after = distributions(venv)

@@ -209,7 +209,7 @@ def build(module, venv, params, asked, arguments, result, ids):
     if not os.path.exists(python):
         python = os.path.join(venv, "bin", "python")
     key = fill(module, venv, STAMP_NAME, asked, arguments, result,
-               fresh=[python, os.path.join(wheel, "pip")] if wheel else True)
+               fresh=[python, os.path.join(wheel, "pip")] if wheel else [os.path.join(venv, "bin", "pip")])
     seal(venv, key, ids, params["pip_conf"])
 
 

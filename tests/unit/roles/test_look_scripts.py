@@ -57,16 +57,21 @@ def look(role, name, *args, **env):
     return json.loads(proc.stdout)
 
 
-@pytest.fixture()
-def systemctl(tmp_path, monkeypatch):
+def stand_in(tmp_path, monkeypatch, name, text):
+    """The command name first on PATH, running text; the state directory it reads ($STATE)."""
     bin_dir, state = tmp_path / "bin", tmp_path / "state"
     bin_dir.mkdir()
     state.mkdir()
-    (bin_dir / "systemctl").write_text(SYSTEMCTL)
-    (bin_dir / "systemctl").chmod(0o755)
+    (bin_dir / name).write_text(text)
+    (bin_dir / name).chmod(0o755)
     monkeypatch.setenv("PATH", "%s:%s" % (bin_dir, os.environ["PATH"]))
     monkeypatch.setenv("STATE", str(state))
     return state
+
+
+@pytest.fixture()
+def systemctl(tmp_path, monkeypatch):
+    return stand_in(tmp_path, monkeypatch, "systemctl", SYSTEMCTL)
 
 
 def test_processes_look_asks_systemd_once_for_every_unit(systemctl):
@@ -140,14 +145,7 @@ exit $rc
 
 @pytest.fixture()
 def dpkg_query(tmp_path, monkeypatch):
-    bin_dir, state = tmp_path / "bin", tmp_path / "state"
-    bin_dir.mkdir()
-    state.mkdir()
-    (bin_dir / "dpkg-query").write_text(DPKG_QUERY)
-    (bin_dir / "dpkg-query").chmod(0o755)
-    monkeypatch.setenv("PATH", "%s:%s" % (bin_dir, os.environ["PATH"]))
-    monkeypatch.setenv("STATE", str(state))
-    return state
+    return stand_in(tmp_path, monkeypatch, "dpkg-query", DPKG_QUERY)
 
 
 def python_look(*packages):
