@@ -200,8 +200,11 @@ EXTRA_REQUIREMENT = "six==1.16.0"
 DEMO = os.path.join(ROOT, "roles", "app", "files", "demo")
 
 
-# Runs of the warm converge and of the code-only deploy; the figure is their median.
+# Runs of the floor, the cold and warm converges and the code-only deploy;
+# the figure is their median.
 REPEATS = 3
+# What the floor's pip installs: the packages of the demo app the converge deploys.
+FLOOR_PIP = "-r /tmp/requirements.txt gunicorn"
 
 
 def app_versions():
@@ -229,8 +232,12 @@ def app_versions():
 def median_converge(label, hosts, runs, **settings):
     """converge() once for each extra-arguments list in runs; the run of median
     seconds, with every run's seconds as samples (one run is noisy: +-0.3 s)."""
-    results = [converge("%s-%d" % (label, number), hosts, extra, **settings)
-               for number, extra in enumerate(runs, 1)]
+    return median_of([converge("%s-%d" % (label, number), hosts, extra, **settings)
+                      for number, extra in enumerate(runs, 1)])
+
+
+def median_of(results):
+    """The result of median seconds, with every result's seconds as samples."""
     chosen = sorted(results, key=lambda result: result["seconds"])[len(results) // 2]
     return dict(chosen, samples=[round(result["seconds"], 2) for result in results])
 
@@ -289,17 +296,20 @@ def packages():
 
 
 def floor(apt_packages):
-    """The same packages, by hand: apt-get install, then pip install into a venv."""
+    """The same packages, by hand, on a fresh container: apt-get install, then
+    pip install of what the converge's virtualenv gets (the demo's
+    requirements and gunicorn) into a venv."""
     name = PREFIX + "floor"
     start(name)
+    run(["docker", "cp", os.path.join(DEMO, "requirements.txt"), "%s:/tmp/requirements.txt" % name])
     script = ("set -e; export DEBIAN_FRONTEND=noninteractive; apt-get update -qq; "
               "apt-get install -y -qq %s >/dev/null; python3 -m venv /srv/floor; "
-              "/srv/floor/bin/pip install -q flask gunicorn" % " ".join(apt_packages))
+              "/srv/floor/bin/pip install -q %s" % (" ".join(apt_packages), FLOOR_PIP))
     began = time.monotonic()
     dexec(name, script)
     seconds = time.monotonic() - began
     run(["docker", "rm", "-f", name], check=False)
-    return seconds
+    return dict(seconds=seconds)
 
 
 WRK_RATE = re.compile(r"Requests/sec:\s+([\d.]+)")
@@ -468,13 +478,21 @@ def main():
     try:
         data = dict(machine=machine(), date=datetime.date.today().isoformat(), packages=packages(),
                     seconds=args.seconds, rounds=args.rounds, lever_rounds=args.lever_rounds)
-        log("floor: apt-get install %s, pip install flask gunicorn" % " ".join(data["packages"]))
-        data["floor_s"] = floor(data["packages"])
-        log("floor %.1f s" % data["floor_s"])
+        log("floor: apt-get install %s, pip install %s" % (" ".join(data["packages"]), FLOOR_PIP))
+        floors = median_of([floor(data["packages"]) for _run in range(REPEATS)])
+        data["floor_s"], data["floor_samples"] = floors["seconds"], floors["samples"]
+        log("floor %.1f s (of %s)" % (data["floor_s"], data["floor_samples"]))
         one = PREFIX + "one"
-        start(one)
-        data["cold"] = converge("cold", [one])
-        log("cold converge %.1f s" % data["cold"]["seconds"])
+        # The cold converge on fresh containers, the last one kept for what follows.
+        colds = []
+        for number in range(1, REPEATS + 1):
+            host = one if number == REPEATS else PREFIX + "cold%d" % number
+            start(host)
+            colds.append(converge("cold-%d" % number, [host]))
+            if host != one:
+                run(["docker", "rm", "-f", host], check=False)
+        data["cold"] = median_of(colds)
+        log("cold converge %.1f s (of %s)" % (data["cold"]["seconds"], data["cold"]["samples"]))
         data["warm"] = median_converge("warm", [one], [[]] * REPEATS)
         log("warm converge %.1f s, changed=%d, %d task results" % (
             data["warm"]["seconds"], data["warm"]["recap"][one]["changed"], data["warm"]["ran"]))

@@ -99,19 +99,21 @@ def table(rows, header):
     return "\n".join([line(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|"] + [line(r) for r in rows])
 
 
-def runs_of(result):
-    """'; median of 7.9, 8.0, 8.3 s' for a figure measured in several runs, else ''."""
+def runs_of(result, lead="; "):
+    """'; median of 7.9, 8.0, 8.3 s' (after lead) for a figure measured in several runs, else ''."""
     samples = result.get("samples") or []
-    return "; median of %s s" % ", ".join("%.1f" % value for value in samples) if len(samples) > 1 else ""
+    return lead + "median of %s s" % ", ".join("%.1f" % value for value in samples) if len(samples) > 1 else ""
 
 
 def provisioning_rows(data, r):
     one = data["warm"]["recap"]
     warm_changed = sum(h["changed"] for h in one.values())
     rows = [
-        ("floor: apt-get + pip by hand", "%.1f" % data["floor_s"], "1.00", ""),
+        ("floor: apt-get + pip by hand", "%.1f" % data["floor_s"], "1.00",
+         runs_of(dict(samples=data["floor_samples"]), lead="")),
         ("cold converge, 1 server", "%.1f" % data["cold"]["seconds"], "%.2f" % r["cold_vs_floor"],
-         "<= %.1f x floor: %s" % (GOALS["cold_vs_floor"], verdict(r["cold_vs_floor"], GOALS["cold_vs_floor"]))),
+         "<= %.1f x floor: %s" % (GOALS["cold_vs_floor"], verdict(r["cold_vs_floor"], GOALS["cold_vs_floor"]))
+         + runs_of(data["cold"])),
         ("warm re-run, nothing to change", "%.1f" % r["warm_s"], "%.2f" % (r["warm_s"] / data["floor_s"]),
          "<= %.0f s: %s; changed=%d; %d task results, <= %d: %s" % (
              GOALS["warm_s"], verdict(r["warm_s"], GOALS["warm_s"]), warm_changed, r["warm_tasks"],
@@ -287,8 +289,9 @@ def analysis(data, r):
         "### Cold converge: %.2f x the floor (goal <= %.1f: %s)" % (
             r["cold_vs_floor"], GOALS["cold_vs_floor"], verdict(r["cold_vs_floor"], GOALS["cold_vs_floor"])),
         "",
-        "The floor only downloads and unpacks: %.0f s here, because Debian's archive is close and the "
-        "package set is small. The converge does that too, and then what the floor leaves out: the app's "
+        "The floor only downloads and installs the same Debian packages and the same Python distributions "
+        "(the demo's requirements and gunicorn): %.0f s here, because Debian's archive and PyPI are close "
+        "and the package set is small. The converge does that too, and then what the floor leaves out: the app's "
         "user and directories, a release built and health-checked, gunicorn's config rendered and "
         "checked, the service and the site written and validated. It also checks every variable of every "
         "role before it touches the host. That is a fixed %.0f s (cold - floor), most of it per-task "
@@ -505,10 +508,12 @@ def report(data, doc_path=DOC, chart_path=CHART):
         "## Method",
         "",
         "- **Floor**: a fresh container runs `apt-get update`, `apt-get install` of the packages the roles "
-        "install (%s), `python3 -m venv`, `pip install flask gunicorn`. Nothing else: no user, no config, "
-        "no service." % ", ".join(data["packages"]),
+        "install (%s), `python3 -m venv`, then `pip install` of what the converge's virtualenv gets: the demo "
+        "app's `requirements.txt` and `gunicorn`. Nothing else: no user, no config, no service. Three fresh "
+        "containers, the median." % ", ".join(data["packages"]),
         "- **Cold**: `ansible-playbook site.yml` with the shipped `inventory/group_vars` on another fresh "
-        "container, over the docker connection, with `ansible.posix.profile_tasks` timing each task.",
+        "container, over the docker connection, with `ansible.posix.profile_tasks` timing each task. Three "
+        "fresh containers, the median; the last one is kept for the runs below.",
         "- **Warm**: the same command again on the converged container.",
         "- **Deploys**: on that container, site.yml with `app_source: local` and the demo app with one line "
         "changed, then with one more requirement (`six`), then `playbooks/rollback.yml`; after it, the live "

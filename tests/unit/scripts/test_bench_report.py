@@ -28,8 +28,8 @@ def figures(**overrides):
     data = dict(
         machine=dict(cpu="cpu", cores=2, mem_gib=24.0, kernel="6", docker="20", ansible="ansible [core 2.19]"),
         date="2026-11-21", packages=["python3", "nginx"], seconds=10, rounds=3, lever_rounds=2, bench_s=600.0, versions=["nginx/1.22"],
-        floor_s=10.0,
-        cold=dict(seconds=30.0, recap={"h": dict(ok=140, changed=60, failed=0)}, ran=150, slowest=[("apt", 0.6)]),
+        floor_s=10.0, floor_samples=[9.8, 10.0, 10.4],
+        cold=dict(seconds=30.0, samples=[29.5, 30.0, 31.2], recap={"h": dict(ok=140, changed=60, failed=0)}, ran=150, slowest=[("apt", 0.6)]),
         warm=dict(seconds=8.0, recap={"h": dict(ok=117, changed=0, failed=0)}, ran=150, slowest=[("apt", 0.6)]),
         warm_nopipe=dict(seconds=11.0),
         scale3=dict(seconds=36.0),
@@ -117,3 +117,12 @@ def test_a_figure_of_several_runs_says_it_is_their_median():
     assert bench_report.runs_of(dict(seconds=8.0, samples=[8.31, 7.96, 8.04])) == "; median of 8.3, 8.0, 8.0 s"
     assert bench_report.runs_of(dict(seconds=8.0, samples=[8.0])) == ""
     assert bench_report.runs_of(dict(seconds=8.0)) == ""
+
+
+def test_the_floor_and_the_cold_converge_name_their_runs(tmp_path, monkeypatch, capsys):
+    doc, _out = render(tmp_path, monkeypatch, capsys, figures())
+    floor_row = [line for line in doc.splitlines() if line.startswith("| floor: apt-get + pip by hand")][0]
+    cold_row = [line for line in doc.splitlines() if line.startswith("| cold converge, 1 server")][0]
+    assert "| median of 9.8, 10.0, 10.4 s" in floor_row, floor_row
+    assert "missed by 20%; median of 29.5, 30.0, 31.2 s" in cold_row, cold_row
+    assert "`requirements.txt` and `gunicorn`" in doc
