@@ -320,8 +320,9 @@ def analysis(data, r):
         "- **apt `cache_valid_time`** (3600 s): the warm run does not run `apt-get update`, nor any apt task: "
         "the python role's look and `nginx_base` ask dpkg in the host call each makes anyway, and "
         "`deb_packages` runs only for a package they found missing. On a new server the two roles still "
-        "install in two apt transactions (about 2 s each in the cold converge), because each role must "
-        "work on its own.",
+        "install in two apt transactions (about 2 s each), because each role must work on its own; but "
+        "nginx's runs in the background while the app is built (the nginx role's `packages.yml`, taken at "
+        "the first app's turn), so that it overlaps the new virtualenv's pip run instead of following it.",
         "- **Nothing runs when nothing changed**: no handlers; reloads and restarts are conditional tasks "
         "(skipped in the warm run), and the idempotence step of every molecule scenario checks changed=0.",
         "- **One module call per concern on the host**: the releases (`release`: look, stage, switch, "
