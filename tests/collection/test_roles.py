@@ -89,7 +89,8 @@ def test_every_written_file_has_owner_group_and_mode():
 def test_every_task_uses_fqcn_and_a_name():
     keywords = {"name", "when", "tags", "notify", "register", "vars", "environment", "changed_when", "failed_when",
                 "check_mode", "listen", "loop", "loop_control", "become", "become_user", "no_log", "block",
-                "rescue", "always", "args", "delegate_to", "run_once", "any_errors_fatal", "ignore_errors", "until", "retries", "delay", "diff"}
+                "rescue", "always", "args", "delegate_to", "run_once", "any_errors_fatal", "ignore_errors", "until", "retries", "delay", "diff",
+                "async", "poll"}
     for role, name, task in all_tasks():
         assert task.get("name"), "%s/tasks/%s: a task has no name" % (role, name)
         modules = [key for key in task if key not in keywords]
