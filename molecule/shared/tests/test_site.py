@@ -1,5 +1,7 @@
 """What a user checks after converging: the page, the path it took, the processes."""
 
+import json
+
 from conftest import APP, SERVICE, gunicorn_config, recap, run_playbook
 
 
@@ -96,6 +98,19 @@ def test_gunicorn_listens_on_no_network_address(host, site):
     for line in listening.splitlines():
         for pid in gunicorn_pids:
             assert "pid=%d," % pid not in line, "gunicorn listens on the network: " + line
+
+
+def test_nginx_was_installed_in_the_background_while_the_app_was_built(host):
+    """The first converge found no nginx: the nginx role's packages.yml started
+    its install as an asynchronous job at the app's turn, and base.yml waited
+    for it; the job's result stays in root's async directory."""
+    cmd = host.run("python3 -c %s", "import glob, json; print(json.dumps([json.load(open(name)) "
+                   "for name in glob.glob('/root/.ansible_async/*')]))")
+    assert cmd.rc == 0, cmd.stderr
+    jobs = json.loads(cmd.stdout)
+    installs = [job for job in jobs if "nginx" in job.get("installed", [])]
+    assert installs, "no asynchronous job installed nginx: %s" % jobs
+    assert not any(job.get("failed") for job in installs), installs
 
 
 def test_socket_and_pid_file_live_under_run(host):
