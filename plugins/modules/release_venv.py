@@ -202,14 +202,17 @@ def build(module, venv, params, asked, arguments, result, ids):
     if params["pip_conf"]:
         # Before pip runs: it reads <venv>/pip.conf.
         shutil.copy2(params["pip_conf"], os.path.join(venv, "pip.conf"))
-    # python3, as the pip ensurepip installs runs: pip writes the interpreter
-    # it runs under into the scripts' first line (gunicorn's, the command
-    # line the service shows), which stays what it was.
-    python = os.path.join(venv, "bin", "python3")
-    if not os.path.exists(python):
-        python = os.path.join(venv, "bin", "python")
-    key = fill(module, venv, STAMP_NAME, asked, arguments, result,
-               fresh=[python, os.path.join(wheel, "pip")] if wheel else [os.path.join(venv, "bin", "pip")])
+    pip = [os.path.join(venv, "bin", "pip")]
+    if wheel:
+        # The wheel's pip under python3, as the pip ensurepip installs runs:
+        # pip writes the interpreter it runs under into the scripts' first
+        # line (gunicorn's, the command line the service shows), which stays
+        # what it was.
+        python = os.path.join(venv, "bin", "python3")
+        if not os.path.exists(python):
+            python = os.path.join(venv, "bin", "python")
+        pip = [python, os.path.join(wheel, "pip")]
+    key = fill(module, venv, STAMP_NAME, asked, arguments, result, fresh=pip)
     seal(venv, key, ids, params["pip_conf"])
 
 
